@@ -1,0 +1,166 @@
+"""The ``netopt`` command."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Energy planner for mobile networks and data centres (Pyomo + HiGHS).")
+
+
+def _fail(msg: str, code: int = 2):
+    typer.echo(f"netopt: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+def _load(path: Path):
+    from .instance import InstanceError, load_instance
+    try:
+        inst = load_instance(path)
+    except InstanceError as e:
+        for line in e.problems:
+            typer.echo(f"{path}: {line}" if not line.startswith(str(path)) else line, err=True)
+        _fail(f"{path}: {len(e.problems)} problem(s); nothing was solved")
+    for w in inst.warnings:
+        typer.echo(f"warning: {path}: {w}", err=True)
+    return inst
+
+
+def _progress(verbose: bool):
+    """A rich status line on a terminal, plain lines otherwise."""
+    if sys.stderr.isatty() and not verbose:
+        from rich.console import Console
+        console = Console(stderr=True)
+        status = console.status("starting")
+        status.start()
+        return (lambda stage: status.update(f"netopt: {stage}")), status.stop
+    return (lambda stage: typer.echo(f"netopt: {stage}", err=True)), (lambda: None)
+
+
+@app.command()
+def validate(instance: Path = typer.Argument(..., help="instance folder")):
+    """Check an instance folder and print a short summary of it."""
+    inst = _load(instance)
+    typer.echo(f"{instance}: valid")
+    for k, v in inst.summary().items():
+        typer.echo(f"  {k}: {v}")
+
+
+@app.command()
+def info(instance: Path = typer.Argument(..., help="instance folder"),
+         build: bool = typer.Option(False, "--build", help="build the model and count exactly")):
+    """Sizes of an instance and of its model (variables, binaries, constraints)."""
+    inst = _load(instance)
+    from .formulation.size import estimate_size
+    sizes = {**inst.summary(), **estimate_size(inst)}
+    if build:
+        from .formulation import build_model
+        bm = build_model(inst)
+        import pyomo.environ as pyo
+        sizes["built_variables"] = len(bm.builder.columns)
+        sizes["built_binaries"] = int(bm.builder.bounds()[2].sum())
+        sizes["built_constraints"] = sum(len(c) for c in bm.model.component_objects(pyo.Constraint))
+        sizes["build_seconds"] = round(bm.build_seconds, 3)
+    for k, v in sizes.items():
+        typer.echo(f"{k}: {v}")
+
+
+@app.command()
+def solve(instance: Path = typer.Argument(..., help="instance folder"),
+          out: Optional[Path] = typer.Option(None, "--out", help="results folder (default results/<name>)"),
+          objective: Optional[str] = typer.Option(None, "--objective",
+                                                  help="energy | grid_energy | carbon | cost"),
+          time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds"),
+          mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="relative, 0.01 = 1 %"),
+          threads: Optional[int] = typer.Option(None, "--threads"),
+          seed: Optional[int] = typer.Option(None, "--seed"),
+          solver: Optional[str] = typer.Option(None, "--solver", help="highs (default) or any Pyomo solver"),
+          verbose: bool = typer.Option(False, "--verbose", "-v", help="show the solver log"),
+          fmt: str = typer.Option("csv", "--format", help="csv, or csv,parquet"),
+          no_baseline: bool = typer.Option(False, "--no-baseline", help="skip the status-quo evaluation")):
+    """Solve an instance and write its results folder."""
+    from .instance.schema import OBJECTIVES
+    if objective is not None and objective not in OBJECTIVES:
+        _fail(f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
+    bad = [f for f in formats if f not in ("csv", "parquet")]
+    if bad:
+        _fail(f"--format: unknown format {', '.join(bad)} (csv, parquet)")
+    if "parquet" in formats:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            _fail("--format parquet needs pyarrow (pip install 'netopt[parquet]')")
+    inst = _load(instance)
+    from .solve import solve as run
+    say, stop = _progress(verbose)
+    try:
+        sol = run(inst, objective=objective, time_limit_s=time_limit, mip_gap=mip_gap,
+                  threads=threads, seed=seed, solver=solver, verbose=verbose, progress=say)
+    finally:
+        stop()
+    out = out or Path("results") / inst.name
+    if sol.status == "error" and not sol.ok:
+        _fail(f"{instance}: solver error: {sol.summary.get('solver_message')}", 1)
+    sol.write(out, formats)
+    s = sol.summary
+    if sol.ok:
+        gap = s["mip_gap"]
+        typer.echo(f"{inst.name}: {s['status']}  {s['objective_kind']} = {s['objective']:.6g}"
+                   f"  gap {gap * 100 if gap is not None else float('nan'):.3g} %")
+        typer.echo(f"  energy {s['energy_kwh']:.6g} kWh/yr  grid {s['grid_energy_kwh']:.6g} kWh/yr"
+                   f"  carbon {s['carbon_t']:.6g} t/yr  cost {s['cost_cny']:.6g} CNY/yr")
+        if s.get("savings_pct") is not None:
+            typer.echo(f"  baseline {s['baseline_energy_kwh']:.6g} kWh/yr  savings {s['savings_pct']:.2f} %")
+        elif s.get("baseline_note"):
+            typer.echo(f"  baseline: {s['baseline_note']}")
+        typer.echo(f"  cells built {s['cells_built']}  retired {s['cells_retired']}"
+                   f"  build {s['build_seconds']:.2f} s  solve {s['solve_seconds']:.2f} s")
+        typer.echo(f"  results: {out}")
+        return
+    if s["status"] == "infeasible":
+        why = "; ".join(sol.diagnosis[:3]) if sol.diagnosis else "no plan meets every constraint"
+        more = f" (+{len(sol.diagnosis) - 3} more in {out}/summary.json)" if len(sol.diagnosis) > 3 else ""
+        _fail(f"{instance}: infeasible: {why}{more}", 1)
+    if s["status"] == "time_limit_no_solution":
+        _fail(f"{instance}: no plan found within the time limit "
+              f"({s.get('solver_options', {}).get('time_limit')} s); raise --time-limit", 1)
+    _fail(f"{instance}: {s['status']}: {s.get('solver_message')}", 1)
+
+
+@app.command()
+def generate(out: Path = typer.Argument(..., help="folder to write"),
+             sites: int = typer.Option(..., "--sites", min=1),
+             hours: int = typer.Option(24, "--hours", min=1),
+             seed: int = typer.Option(0, "--seed"),
+             name: Optional[str] = typer.Option(None, "--name")):
+    """Write a seeded synthetic city instance."""
+    from .instance.generate import generate_city
+    path = generate_city(out, sites=sites, hours=hours, seed=seed, name=name)
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
+def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts"),
+          out: Path = typer.Option(Path("results/bench"), "--out"),
+          mip_gap: float = typer.Option(0.01, "--mip-gap"),
+          time_limit: float = typer.Option(600, "--time-limit"),
+          threads: Optional[int] = typer.Option(None, "--threads"),
+          milan: bool = typer.Option(False, "--milan", help="also solve instances/milan")):
+    """Time build, hand-off, solve, extraction and writing on generated instances."""
+    from .bench import run_bench
+    rows = run_bench([int(s) for s in sizes.split(",")], out, mip_gap=mip_gap,
+                     time_limit_s=time_limit, threads=threads, milan=milan)
+    typer.echo(json.dumps(rows, indent=1))
+
+
+def main():  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,342 @@
+"""Reading instance folders (or DataFrames) into a validated :class:`Instance`.
+
+Real files are accepted as they come: UTF-8 with or without BOM, CRLF line ends, any column
+order, spaces around names and values, extra columns (ignored with a warning). Every problem
+found is collected and raised together as one :class:`InstanceError`, one line each.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+from .catalogue import load_catalogue
+from .errors import InstanceError, Problems
+from .model import DatacentreConfig, Instance, RanConfig, SolverConfig, TimeConfig
+
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+
+
+# ----------------------------------------------------------------------------- reading
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read one CSV as strings, header and values stripped, BOM and CRLF tolerated."""
+    text = path.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        return pd.DataFrame()
+    header = [h.strip() for h in rows[0]]
+    width = len(header)
+    body = [[c.strip() for c in (r + [""] * (width - len(r)))[:width]] for r in rows[1:]]
+    bad = [i for i, r in enumerate(rows[1:]) if len(r) > width and any(c.strip() for c in r[width:])]
+    df = pd.DataFrame(body, columns=header, dtype=object)
+    df.attrs["overlong_rows"] = bad
+    return df
+
+
+def read_folder(folder: str | Path) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """Return (instance.toml as dict, {file name: raw string table}) of an instance folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InstanceError([f"{folder}: not an instance folder (no such directory)"])
+    toml_path = folder / "instance.toml"
+    if not toml_path.is_file():
+        raise InstanceError([f"{folder.name}/instance.toml: missing (every instance needs one)"])
+    try:
+        config = tomllib.loads(toml_path.read_bytes().decode("utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise InstanceError([f"instance.toml: not valid TOML: {e}"]) from None
+    tables = {}
+    problems = []
+    for name in schema.TABLES:
+        p = folder / name
+        if p.is_file():
+            try:
+                tables[name] = read_table(p)
+            except (UnicodeDecodeError, csv.Error) as e:
+                problems.append(f"{name}: cannot be read as UTF-8 CSV: {e}")
+    if problems:
+        raise InstanceError(problems)
+    return config, tables
+
+
+def load_instance(path: str | Path, catalogue: dict | None = None) -> Instance:
+    """Read and validate an instance folder (instance.toml + CSV tables of DESIGN.md).
+
+    Raises :class:`InstanceError` listing every problem found, one line each.
+    """
+    config, tables = read_folder(path)
+    inst = build_instance(config, tables, catalogue=catalogue, source=Path(path))
+    return inst
+
+
+# ----------------------------------------------------------------------------- config
+
+def _check_value(where: str, key: schema.Key | schema.Column, value, p: Problems):
+    kind = key.kind
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        p.add(f"{where}: must be true or false, got {value!r}")
+        return None
+    if kind in ("int",):
+        if isinstance(value, bool) or not isinstance(value, int):
+            p.add(f"{where}: must be a whole number, got {value!r}")
+            return None
+    elif kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            p.add(f"{where}: must be a number, got {value!r}")
+            return None
+        value = float(value)
+    elif kind == "str":
+        if not isinstance(value, str):
+            p.add(f"{where}: must be a string, got {value!r}")
+            return None
+        if key.choices and value not in key.choices:
+            p.add(f"{where}: must be one of {', '.join(key.choices)}, got {value!r}")
+            return None
+        return value
+    if key.ge is not None and value < key.ge:
+        p.add(f"{where}: must be >= {key.ge}, got {value!r}")
+    if key.gt is not None and value <= key.gt:
+        p.add(f"{where}: must be > {key.gt}, got {value!r}")
+    if key.le is not None and value > key.le:
+        p.add(f"{where}: must be <= {key.le}, got {value!r}")
+    return value
+
+
+def parse_config(config: dict, p: Problems) -> dict[str, dict]:
+    """Check instance.toml against the schema; return {section: {key: value}} with defaults."""
+    out: dict[str, dict] = {}
+    for sec_name, section in schema.CONFIG.items():
+        raw = config if sec_name == "" else config.get(sec_name, {})
+        if sec_name and not isinstance(raw, dict):
+            p.add(f"instance.toml: [{sec_name}] must be a table")
+            raw = {}
+        known = {k.name: k for k in section.keys}
+        vals = {}
+        for key in section.keys:
+            where = f"instance.toml: {('[' + sec_name + '] ') if sec_name else ''}{key.name}"
+            if key.name in raw:
+                vals[key.name] = _check_value(where, key, raw[key.name], p)
+            else:
+                vals[key.name] = key.default
+        for k in raw:
+            if sec_name == "" and k in schema.CONFIG:
+                continue
+            if k not in known:
+                sec = f"[{sec_name}] " if sec_name else ""
+                hint = f" (known: {', '.join(known)})"
+                p.add(f"instance.toml: {sec}{k}: unknown option{hint}")
+        out[sec_name] = vals
+    if out[""]["name"] is None:
+        p.add("instance.toml: name: missing (every instance needs a name)")
+    if out["time"]["periods"] is None:
+        p.add("instance.toml: [time] periods: missing")
+    return out
+
+
+# ----------------------------------------------------------------------------- tables
+
+def _parse_column(df: pd.DataFrame, spec: schema.Table, col: schema.Column, p: Problems,
+                  ids) -> pd.Series:
+    file = spec.file
+    s = df[col.name]
+    present = s.map(lambda v: not (v is None or (isinstance(v, float) and math.isnan(v))
+                                   or (isinstance(v, str) and v.strip() == "")))
+    if col.kind in ("float", "int"):
+        num = pd.to_numeric(s.where(present), errors="coerce").astype(float)
+        bad = present & num.isna()
+        if bad.any():
+            p.add_rows(file, np.flatnonzero(bad), f"{s[bad].iloc[0]!r} is not a number"
+                       if bad.sum() == 1 else "not a number", ids[bad], col.name)
+        inf = np.isinf(num)
+        if inf.any():
+            p.add_rows(file, np.flatnonzero(inf), "must be finite", ids[inf], col.name)
+        if col.kind == "int":
+            frac = num.notna() & ~inf & (num != np.round(num))
+            if frac.any():
+                p.add_rows(file, np.flatnonzero(frac), "must be a whole number", ids[frac], col.name)
+        checks = []
+        if col.ge is not None:
+            checks.append((num < col.ge, f"must be >= {col.ge:g}"))
+        if col.gt is not None:
+            checks.append((num <= col.gt, f"must be > {col.gt:g}"))
+        if col.le is not None:
+            checks.append((num > col.le, f"must be <= {col.le:g}"))
+        for mask, msg in checks:
+            mask = mask & num.notna()
+            if mask.any():
+                vals = num[mask]
+                p.add_rows(file, np.flatnonzero(mask), f"{msg}, got {vals.iloc[0]:g}"
+                           if mask.sum() == 1 else msg, ids[mask], col.name)
+        missing = ~present
+        if col.required and missing.any():
+            p.add_rows(file, np.flatnonzero(missing), "missing value", ids[missing], col.name)
+        if col.default is not None:
+            num = num.fillna(float(col.default))
+        return num
+    if col.kind == "bool":
+        low = s.map(lambda v: str(v).strip().lower() if not isinstance(v, bool) else str(v).lower())
+        bad = ~low.isin(_TRUE | _FALSE) & present
+        if bad.any():
+            p.add_rows(file, np.flatnonzero(bad), "must be true or false", ids[bad], col.name)
+        return low.isin(_TRUE)
+    strs = s.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
+                 else str(v).strip())
+    if col.kind == "enum":
+        low = strs.str.lower()
+        bad = ~low.isin(col.choices) & (present | col.required)
+        if bad.any():
+            p.add_rows(file, np.flatnonzero(bad),
+                       f"must be one of {'|'.join(col.choices)}", ids[bad], col.name)
+        return low
+    if col.required:
+        missing = ~present
+        if missing.any():
+            p.add_rows(file, np.flatnonzero(missing), "missing value", ids[missing], col.name)
+    return strs.fillna(col.default if col.default is not None else "")
+
+
+def parse_table(raw: pd.DataFrame, spec: schema.Table, p: Problems) -> pd.DataFrame | None:
+    """Typed table from a raw one: columns checked, values parsed, ranges and keys checked."""
+    file = spec.file
+    raw = raw.copy()
+    raw.columns = [str(c).strip() for c in raw.columns]
+    dup_cols = raw.columns[raw.columns.duplicated()].unique().tolist()
+    if dup_cols:
+        p.add(f"{file}: header: column {', '.join(dup_cols)} appears more than once")
+        return None
+    missing = [c.name for c in spec.columns if c.required and c.name not in raw.columns]
+    if missing:
+        p.add(f"{file}: header: missing column {', '.join(missing)} "
+              f"(expected {', '.join(c.name for c in spec.columns if c.required)})")
+        return None
+    extra = [c for c in raw.columns if c not in spec.names]
+    if extra:
+        p.warn(f"{file}: ignoring unknown column {', '.join(extra)}")
+    for r in raw.attrs.get("overlong_rows", []):
+        p.add(f"{file}: row {r + 2}: more values than header columns")
+    raw = raw.reset_index(drop=True)
+    first = spec.key[0]
+    ids = raw[first].astype(str).str.strip() if first in raw.columns else pd.Series([""] * len(raw))
+    if len(spec.key) > 1:
+        ids = ids + "," + raw[spec.key[1]].astype(str).str.strip()
+    out = {}
+    for col in spec.columns:
+        if col.name in raw.columns:
+            out[col.name] = _parse_column(raw, spec, col, p, ids)
+        else:
+            out[col.name] = pd.Series([col.default] * len(raw), dtype=object
+                                      if col.kind in ("str", "enum") else float)
+            if col.kind in ("float", "int"):
+                out[col.name] = out[col.name].astype(float)
+    df = pd.DataFrame(out)
+    key = list(spec.key)
+    dup = df.duplicated(key, keep="first")
+    if dup.any():
+        p.add_rows(file, np.flatnonzero(dup), f"duplicate {'/'.join(key)}", ids[dup])
+    for col in spec.columns:
+        if col.kind == "int" and df[col.name].notna().all():
+            df[col.name] = df[col.name].astype(np.int64)
+    return df
+
+
+def _refs(p: Problems, df: pd.DataFrame, file: str, column: str, known, target: str, ids=None):
+    bad = ~df[column].isin(known)
+    if bad.any():
+        p.add_rows(file, np.flatnonzero(bad), f"{column} {df[column][bad].iloc[0]!r} is not in "
+                   f"{target}" if bad.sum() == 1 else f"{column} not in {target}",
+                   (ids if ids is not None else df[column])[bad], column)
+
+
+def _periods(p: Problems, df: pd.DataFrame, file: str, T: int, ids):
+    bad = (df["period"] < 0) | (df["period"] >= T)
+    if bad.any():
+        p.add_rows(file, np.flatnonzero(bad), f"period outside the horizon 0..{T - 1}",
+                   ids[bad], "period")
+
+
+# ----------------------------------------------------------------------------- building
+
+def build_instance(config: dict, tables: dict[str, pd.DataFrame], *, catalogue: dict | None = None,
+                   source: Path | None = None) -> Instance:
+    """Validate a config dict and raw tables ({file name: DataFrame}) into an Instance."""
+    p = Problems()
+    cfg = parse_config(config, p)
+    unknown_tables = [t for t in tables if t not in schema.TABLES]
+    for t in unknown_tables:
+        p.add(f"{t}: unknown table (known: {', '.join(schema.TABLES)})")
+    radio_present = [t for t in schema.RADIO_TABLES if t in tables]
+    dc_present = [t for t in schema.DC_TABLES if t in tables]
+    if "regions.csv" not in tables:
+        p.add("regions.csv: missing (every instance needs its regions)")
+    if radio_present and len(radio_present) < len(schema.RADIO_TABLES):
+        for t in schema.RADIO_TABLES:
+            if t not in tables:
+                p.add(f"{t}: missing (the radio part needs {', '.join(schema.RADIO_TABLES)})")
+    if dc_present and len(dc_present) < len(schema.DC_TABLES):
+        for t in schema.DC_TABLES:
+            if t not in tables:
+                p.add(f"{t}: missing (the data-centre part needs {', '.join(schema.DC_TABLES)})")
+    if not radio_present and not dc_present:
+        p.add("instance: neither a radio part (sites, cells, areas, demand) nor a data-centre "
+              "part (datacentres, compute) is present")
+    if "coverage.csv" in tables and not radio_present:
+        p.add("coverage.csv: given without a radio part")
+    parsed = {}
+    for name, raw in tables.items():
+        if name in schema.TABLES:
+            df = parse_table(raw if isinstance(raw, pd.DataFrame) else pd.DataFrame(raw),
+                             schema.TABLES[name], p)
+            if df is not None:
+                parsed[name] = df
+    if p or any(t not in parsed for t in tables if t in schema.TABLES):
+        p.raise_if_any()
+    T = cfg["time"]["periods"]
+    regions = parsed["regions.csv"]
+    rids = set(regions.region)
+    if "renewables.csv" in parsed:
+        rn = parsed["renewables.csv"]
+        _refs(p, rn, "renewables.csv", "region", rids, "regions.csv")
+        _periods(p, rn, "renewables.csv", T, rn.region)
+
+    ran = RanConfig(**cfg["ran"])
+    dcc = DatacentreConfig(**cfg["datacentre"])
+    kw = {}
+    coverage_source = "file"
+    warnings = list(p.warnings)
+    if radio_present:
+        from .radio import resolve_radio
+        kw, coverage_source = resolve_radio(parsed, ran, T, rids, p,
+                                            catalogue if catalogue is not None else load_catalogue())
+    if dc_present:
+        from .datacentre import check_datacentre
+        kw.update(check_datacentre(parsed, dcc, T, rids, p))
+    p.raise_if_any()
+    warnings += [w for w in p.warnings if w not in warnings]
+    return Instance(
+        name=cfg[""]["name"], description=cfg[""]["description"] or "",
+        time=TimeConfig(**cfg["time"]), objective=cfg["objective"]["kind"], ran=ran,
+        datacentre=dcc, solver=SolverConfig(**cfg["solver"]), regions=regions,
+        renewables=parsed.get("renewables.csv"), coverage_source=coverage_source,
+        source=source, warnings=tuple(warnings), **kw)
+
+
+def instance_from_frames(config: dict, **frames: pd.DataFrame) -> Instance:
+    """Build an Instance without files: ``config`` is instance.toml as a dict, frames are
+    named after the tables without ``.csv`` (``regions=..., cells=..., demand=...``).
+
+    The same validation runs as for folders; row numbers in messages count as in a CSV file
+    (header = row 1).
+    """
+    tables = {f"{k}.csv": v for k, v in frames.items() if v is not None}
+    return build_instance(config, tables)

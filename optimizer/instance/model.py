@@ -1,0 +1,113 @@
+"""The typed, validated, immutable planning instance."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class TimeConfig:
+    periods: int
+    period_hours: float = 1.0  # h per period
+    weight: float = 1.0  # horizons per year
+
+
+@dataclass(frozen=True)
+class RanConfig:
+    min_coverage: int = 1  # awake cells covering each area in every period
+    allow_retire: bool = False
+    max_new_cells: int | None = None
+    max_wakeups: int | None = None  # per cell per horizon
+    unserved_penalty_kwh_per_mbps_h: float | None = None  # soft demand when given
+    allow_sleep: bool = True  # false: every built cell is awake in every period
+
+
+@dataclass(frozen=True)
+class DatacentreConfig:
+    interactive_latency_ms: float | None = None
+    batch_shiftable: bool = True
+    max_open: int | None = None
+    fibre_ms_per_km: float = 0.005
+    transport_kwh_per_kwh_per_1000km: float = 0.01
+    route_factor: float = 1.5
+
+
+@dataclass(frozen=True)
+class SolverConfig:
+    time_limit_s: float | None = None
+    mip_gap: float = 1e-4
+    threads: int | None = None
+    seed: int = 0
+    solver: str = "highs"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A planning instance: configuration and typed tables, validated once when built.
+
+    Tables are pandas DataFrames with the columns of DESIGN.md in fixed units (W, kW, kWh,
+    Mbps, km, ms); treat them as read-only. ``cells`` carries every power parameter resolved
+    from the catalogue and per-row overrides; ``coverage`` is given or derived from geometry
+    (``coverage_source`` says which). Parts that are absent are ``None``.
+    """
+
+    name: str
+    time: TimeConfig
+    objective: str = "energy"
+    description: str = ""
+    ran: RanConfig = field(default_factory=RanConfig)
+    datacentre: DatacentreConfig = field(default_factory=DatacentreConfig)
+    solver: SolverConfig = field(default_factory=SolverConfig)
+    regions: pd.DataFrame | None = None
+    renewables: pd.DataFrame | None = None
+    sites: pd.DataFrame | None = None
+    cells: pd.DataFrame | None = None
+    areas: pd.DataFrame | None = None
+    demand: pd.DataFrame | None = None
+    coverage: pd.DataFrame | None = None
+    datacentres: pd.DataFrame | None = None
+    compute: pd.DataFrame | None = None
+    links: pd.DataFrame | None = None
+    routes: pd.DataFrame | None = None
+    coverage_source: str = "file"
+    source: Path | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def has_radio(self) -> bool:
+        return self.cells is not None
+
+    @property
+    def has_datacentres(self) -> bool:
+        return self.datacentres is not None
+
+    @property
+    def periods(self) -> range:
+        return range(self.time.periods)
+
+    def with_options(self, **changes) -> "Instance":
+        """A copy with top-level fields replaced (e.g. ``objective="carbon"``)."""
+        return replace(self, **changes)
+
+    def summary(self) -> dict:
+        """Counts that describe the instance (for ``netopt validate`` and ``info``)."""
+        out = {"name": self.name, "periods": self.time.periods,
+               "period_hours": self.time.period_hours, "weight": self.time.weight,
+               "objective": self.objective, "regions": len(self.regions)}
+        if self.has_radio:
+            c = self.cells
+            out.update(sites=len(self.sites), cells=len(c),
+                       cells_4g=int((c.tech == "4g").sum()), cells_5g=int((c.tech == "5g").sum()),
+                       existing_cells=int((c.status == "existing").sum()),
+                       candidate_cells=int((c.status == "candidate").sum()),
+                       areas=len(self.areas), coverage_links=len(self.coverage),
+                       coverage_source=self.coverage_source,
+                       peak_demand_mbps=float(self.demand.groupby("period").mbps.sum().max()
+                                              if len(self.demand) else 0.0))
+        if self.has_datacentres:
+            out.update(datacentres=len(self.datacentres),
+                       compute_it_kw_peak=float(self.compute.groupby("period").it_kw.sum().max()
+                                                if len(self.compute) else 0.0))
+        return out

@@ -1,0 +1,100 @@
+"""The result of a solve as plain tables, and the atomic results folder of DESIGN.md."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+SUMMARY_KEYS = (
+    "instance", "status", "objective_kind", "objective", "bound", "mip_gap", "energy_kwh",
+    "grid_energy_kwh", "carbon_t", "cost_cny", "ran_energy_kwh", "dc_energy_kwh",
+    "transport_energy_kwh", "renewable_share", "cells_built", "cells_retired", "dcs_open",
+    "baseline_energy_kwh", "savings_pct", "solve_seconds", "build_seconds", "solver",
+    "solver_version", "package_version",
+)
+
+TABLE_COLUMNS = {
+    "cells": ["cell", "period", "built", "awake", "load_mbps", "power_w"],
+    "areas": ["area", "period", "demand_mbps", "served_mbps", "unserved_mbps", "awake_cells"],
+    "dcs": ["dc", "period", "open", "it_kw", "facility_kw"],
+    "assignments": ["region", "dc", "class", "period", "it_kw", "latency_ms", "transport_kw"],
+    "regions": ["region", "period", "load_kw", "green_kw", "grid_kw"],
+}
+
+
+@dataclass
+class Solution:
+    """A solved (or failed) plan. ``summary`` holds the KPIs of DESIGN.md (all per year);
+    ``tables`` the plan per cell, area, data centre, assignment and region and period."""
+
+    summary: dict
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    log: str = ""
+    diagnosis: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.summary["status"]
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+    def write(self, out: str | Path, formats: tuple[str, ...] = ("csv",)) -> Path:
+        """Write the results folder atomically: a temporary sibling folder, then a rename.
+
+        ``formats`` may add ``"parquet"`` (needs pyarrow). Returns the folder.
+        """
+        t0 = time.perf_counter()
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            for name, cols in TABLE_COLUMNS.items():
+                df = self.tables.get(name)
+                if df is None:
+                    df = pd.DataFrame(columns=cols)
+                df.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
+                if "parquet" in formats:
+                    df.to_parquet(tmp / f"{name}.parquet", index=False)
+            (tmp / "solver.log").write_text(self.log or "", encoding="utf-8")
+            summary = dict(self.summary)
+            summary["write_seconds"] = round(time.perf_counter() - t0, 4)
+            (tmp / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2) + "\n",
+                                              encoding="utf-8")
+            if out.exists():
+                old = out.with_name(f".{out.name}.old-{os.getpid()}")
+                os.replace(out, old)
+                os.replace(tmp, out)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self.summary["write_seconds"] = summary["write_seconds"]
+        return out
+
+
+def _jsonable(obj):
+    import math
+
+    import numpy as np
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        f = float(obj)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj

@@ -1,0 +1,179 @@
+"""HiGHS through highspy: compile the Pyomo model to standard form and load the matrices.
+
+This is the fast one-shot path measured in docs/performance.md: Pyomo's
+``LinearStandardFormCompiler`` turns the model into sparse arrays, which go to HiGHS in one
+``passModel`` call. Columns keep the builder's global order, so solution values map back
+without any per-variable Pyomo call.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import highspy
+import numpy as np
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from .options import SolverOptions, translate
+from .result import SolveResult
+
+INF = highspy.kHighsInf
+
+
+class CompiledModel:
+    """The model as HiGHS arrays, reusable for re-solves with changed column bounds."""
+
+    def __init__(self, built):
+        b = built.builder
+        repn = LinearStandardFormCompiler().write(built.model, mixed_form=True,
+                                                  column_order=b.columns, set_sense=None)
+        pos = {id(v): j for j, v in enumerate(b.columns)}
+        self.colmap = np.fromiter((pos[id(v)] for v in repn.columns), np.int64,
+                                  len(repn.columns))
+        lb, ub, integer = b.bounds()
+        self.n_global = len(b.columns)
+        self.lb_global, self.ub_global = lb, ub
+        self.col_lower = lb[self.colmap].copy()
+        self.col_upper = ub[self.colmap].copy()
+        self.integer = integer[self.colmap]
+        c = repn.c.tocsr()
+        self.col_cost = np.asarray(c[0].toarray()).ravel() if c.shape[0] else np.zeros(len(self.colmap))
+        self.offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+        sense = np.fromiter((r.bound_type for r in repn.rows), np.int64, len(repn.rows))
+        rhs = np.asarray(repn.rhs, float)
+        self.row_lower = np.where(sense >= 0, np.where(sense == 0, rhs, -INF), rhs)
+        self.row_upper = np.where(sense <= 0, np.where(sense == 0, rhs, INF), rhs)
+        A = repn.A.tocsc()
+        A.sort_indices()
+        self.A = A
+        self.n_rows = A.shape[0]
+
+    def highs_lp(self, col_lower=None, col_upper=None) -> highspy.HighsLp:
+        lp = highspy.HighsLp()
+        lp.num_col_ = len(self.colmap)
+        lp.num_row_ = self.n_rows
+        lp.col_cost_ = self.col_cost
+        lp.offset_ = self.offset
+        lp.col_lower_ = np.where(np.isinf(self.col_lower if col_lower is None else col_lower), -INF,
+                                 self.col_lower if col_lower is None else col_lower)
+        lp.col_upper_ = np.where(np.isinf(self.col_upper if col_upper is None else col_upper), INF,
+                                 self.col_upper if col_upper is None else col_upper)
+        lp.row_lower_ = self.row_lower
+        lp.row_upper_ = self.row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = self.A.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = self.A.indices.astype(np.int32)
+        lp.a_matrix_.value_ = self.A.data
+        lp.a_matrix_.num_col_ = lp.num_col_
+        lp.a_matrix_.num_row_ = lp.num_row_
+        if self.integer.any():
+            lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                               for i in self.integer]
+        return lp
+
+    def global_values(self, local: np.ndarray) -> np.ndarray:
+        """Solution in global column order; columns the compiler dropped take 0 within bounds."""
+        vals = np.clip(np.zeros(self.n_global), self.lb_global, self.ub_global)
+        vals[self.colmap] = local
+        return vals
+
+
+def highs_version() -> str:
+    from importlib.metadata import version
+    return version("highspy")
+
+
+def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, col_upper=None,
+                   relax: bool = False) -> SolveResult:
+    """Solve compiled arrays with HiGHS; map every termination to a SolveResult status."""
+    h = _quiet_highs(opts.verbose)
+    native = translate(opts, "highs")
+    own_log = opts.log_file is None
+    log_file = opts.log_file or tempfile.mkstemp(prefix="highs-", suffix=".log")[1]
+    h.setOptionValue("log_file", log_file)
+    h.setOptionValue("output_flag", True)
+    h.setOptionValue("log_to_console", bool(opts.verbose))
+    for k, v in native.items():
+        h.setOptionValue(k, float(v) if k in ("time_limit", "mip_rel_gap") else int(v))
+    lp = cm.highs_lp(col_lower, col_upper)
+    if relax:
+        lp.integrality_ = []
+    h.passModel(lp)
+    t0 = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - t0
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    S = highspy.HighsModelStatus
+    has_sol = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    is_mip = bool(cm.integer.any()) and not relax
+    if ms == S.kOptimal:
+        status = "optimal"
+    elif ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt,
+                S.kHighsInterrupt, S.kObjectiveBound, S.kObjectiveTarget, S.kMemoryLimit):
+        status = "feasible" if has_sol else "time_limit_no_solution"
+    elif ms in (S.kInfeasible, S.kUnboundedOrInfeasible):
+        status = "infeasible"
+    elif ms == S.kModelEmpty:
+        status = "optimal"
+    else:
+        status = "error"
+    res = SolveResult(status=status, solve_seconds=seconds, solver="highs",
+                      solver_version=highs_version(), message=h.modelStatusToString(ms),
+                      options=native)
+    if status in ("optimal", "feasible") and (has_sol or ms == S.kModelEmpty):
+        sol = h.getSolution()
+        local = np.asarray(sol.col_value, float) if len(cm.colmap) else np.zeros(0)
+        res.values = cm.global_values(local)
+        res.objective = float(info.objective_function_value)
+        if is_mip:
+            res.bound = float(info.mip_dual_bound)
+            res.mip_gap = _gap(res.objective, res.bound)
+        else:
+            res.bound, res.mip_gap = res.objective, 0.0
+    elif status == "time_limit_no_solution" and is_mip and np.isfinite(info.mip_dual_bound):
+        res.bound = float(info.mip_dual_bound)
+    try:
+        with open(log_file, encoding="utf-8", errors="replace") as f:
+            res.log = f.read()
+    except OSError:
+        pass
+    if own_log:
+        try:
+            os.unlink(log_file)
+        except OSError:
+            pass
+    return res
+
+
+def _quiet_highs(verbose: bool) -> highspy.Highs:
+    """A Highs object; its start-up banner goes to stdout only when verbose."""
+    if verbose:
+        return highspy.Highs()
+    import contextlib
+    import io
+    import sys
+    fd = sys.stdout.fileno() if hasattr(sys.stdout, "fileno") else None
+    try:
+        fd = sys.__stdout__.fileno()
+        saved = os.dup(fd)
+    except (OSError, ValueError, AttributeError):
+        with contextlib.redirect_stdout(io.StringIO()):
+            return highspy.Highs()
+    try:
+        sys.__stdout__.flush()
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+    return h
+
+
+def _gap(obj: float, bound: float) -> float:
+    """Relative gap as HiGHS defines it: |obj - bound| / max(|obj|, tiny)."""
+    if not np.isfinite(bound):
+        return float("inf")
+    return abs(obj - bound) / max(abs(obj), 1e-9) if obj != bound else 0.0
