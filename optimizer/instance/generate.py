@@ -37,10 +37,13 @@ import pandas as pd
 
 __all__ = ["generate_city", "hourly_profiles", "resample_hourly", "haversine_km"]
 
-#: catalogue figures the generator relies on (models/catalogue.toml): Mbps and km
-CAPACITY_4G_MBPS = 150.0
-REACH_4G_KM = 1.5
-REACH_5G_KM = 0.6
+from .catalogue import load_catalogue
+
+#: catalogue figures the generator relies on, read from models/catalogue.toml: Mbps and km
+_CAT = load_catalogue()
+CAPACITY_4G_MBPS = float(_CAT["macro-4g"]["capacity_mbps"])
+REACH_4G_KM = float(_CAT["macro-4g"]["range_km"])
+REACH_5G_KM = float(_CAT["macro-5g"]["range_km"])
 #: radius within which an existing 5G cell is taken to serve a 5G-mandated area (conservative)
 MANDATE_5G_KM = 0.5
 AREA_SPACING_KM = 0.3

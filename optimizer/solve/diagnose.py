@@ -29,7 +29,7 @@ def diagnose_infeasible(inst, opts: SolverOptions, limit: int = 20) -> list[str]
     """
     from . import run_solver
     built = build_model(inst, diagnose=True)
-    res, _ = run_solver(built, opts.merged(verbose=False))
+    res, _, _ = run_solver(built, opts.merged(verbose=False))
     if not res.has_solution:
         return [f"the slack model could not be solved ({res.status}); no diagnosis"]
     v = res.values

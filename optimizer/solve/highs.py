@@ -85,7 +85,7 @@ def highs_version() -> str:
 
 
 def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, col_upper=None,
-                   relax: bool = False) -> SolveResult:
+                   relax: bool = False, start: np.ndarray | None = None) -> SolveResult:
     """Solve compiled arrays with HiGHS; map every termination to a SolveResult status."""
     h = _quiet_highs(opts.verbose)
     native = translate(opts, "highs")
@@ -100,6 +100,11 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
     if relax:
         lp.integrality_ = []
     h.passModel(lp)
+    if start is not None:  # a known feasible plan (global column order) as the MIP start
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(start, float)[cm.colmap]
+        sol.value_valid = True
+        h.setSolution(sol)
     t0 = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - t0
