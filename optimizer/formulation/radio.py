@@ -34,9 +34,8 @@ def add_radio(b: ModelBuilder, inst, ix: RadioIndex, ledger: Ledger, *, diagnose
     X = b.var("x", nx_, binary=True, lb=0.0, ub=1.0)
     free_cells = np.flatnonzero(ix.free)
 
-    # ---- a: awake; forced on when sleeping is off for fixed cells; never for unlinked cells
+    # ---- a: awake; forced on when sleeping is off for fixed cells
     a_ub = np.where((ix.free | ix.fixed_on)[ct_c], 1.0, 0.0)
-    a_ub[~ix.linked[ct_c] & ~(~ran.allow_sleep & ix.fixed_on[ct_c])] = 0.0
     a_lb = np.zeros(nc * T)
     if not ran.allow_sleep:
         a_lb[ix.fixed_on[ct_c]] = 1.0

@@ -139,9 +139,16 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
             res.bound, res.mip_gap = res.objective, 0.0
     elif status == "time_limit_no_solution" and is_mip and np.isfinite(info.mip_dual_bound):
         res.bound = float(info.mip_dual_bound)
+    opt_file = log_file + ".options"
+    h.writeOptions(opt_file)  # HiGHS's own report of the options it ran with
     try:
         with open(log_file, encoding="utf-8", errors="replace") as f:
             res.log = f.read()
+        with open(opt_file, encoding="utf-8", errors="replace") as f:
+            res.log += "\n# HiGHS options in force\n" + "".join(
+                line for line in f if line.strip() and not line.startswith("#")
+                and not line.startswith("["))
+        os.unlink(opt_file)
     except OSError:
         pass
     if own_log:
