@@ -7,8 +7,9 @@ def estimate_size(inst) -> dict:
     out = {}
     if inst.has_radio:
         nc, na, nl = len(inst.cells), len(inst.areas), len(inst.coverage)
-        cand = int((inst.cells.status == "candidate").sum())
-        free = cand + (nc - cand if inst.ran.allow_retire else 0)
+        linked = inst.cells.cell.isin(set(inst.coverage.cell))
+        cand = inst.cells.status == "candidate"
+        free = int((cand & linked).sum()) + (int((~cand).sum()) if inst.ran.allow_retire else 0)
         dem = inst.demand
         n_at = len(dem)
         per_area = inst.coverage.groupby("area").size()

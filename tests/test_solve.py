@@ -1,0 +1,114 @@
+"""Solver hand-off, options, status mapping, infeasibility diagnosis and the results folder."""
+import json
+
+import pytest
+
+import optimizer
+from optimizer.solution import SUMMARY_KEYS
+from tests.conftest import SMALL_TOML, small_tables, write_instance
+
+
+def test_small_optimum_by_hand(small):
+    # Period 0 (12 h, 365 days): demand a0=10, a1=20 -> c4 carries 30 of 100 Mbps.
+    #   Keeping c4 alone: 300 W + 200*30/100 = 360 W, site overhead 100 W -> 460 W.
+    # Period 1: a0=50, a1=40 -> c4 alone carries 90: 300 + 180 = 480 W + 100 W = 580 W.
+    # Building c5 (5G) would add >= 10 W sleep + 100 kWh/yr embodied and save at most
+    # 200*40/100 - 500*40/1000 = 60 W in period 1 only if awake (then +790 W): never worth it.
+    # Yearly energy = (460 + 580) W * 12 h * 365 / 1000 = 4555.2 kWh.
+    inst = optimizer.load_instance(small)
+    sol = optimizer.solve(inst, mip_gap=0.0)
+    s = sol.summary
+    assert s["status"] == "optimal"
+    assert s["energy_kwh"] == pytest.approx(4555.2)
+    assert s["objective"] == pytest.approx(4555.2)
+    # the status quo is the same plan here: c4 awake always, c5 not built
+    assert s["baseline_energy_kwh"] == pytest.approx(4555.2)
+    assert s["savings_pct"] == pytest.approx(0.0, abs=1e-9)
+    assert s["carbon_t"] == pytest.approx(4555.2 * 0.5 / 1000)
+    assert s["cost_cny"] == pytest.approx(4555.2 * 0.6)
+    assert s["cells_built"] == 0 and s["cells_retired"] == 0
+    cells = sol.tables["cells"].set_index(["cell", "period"])
+    assert cells.loc[("c4", 1), "power_w"] == pytest.approx(480.0)
+    assert cells.loc[("c4", 0), "load_mbps"] == pytest.approx(30.0)
+    assert set(SUMMARY_KEYS) <= set(s)
+
+
+def test_options_reach_highs(small):
+    inst = optimizer.load_instance(small)
+    sol = optimizer.solve(inst, mip_gap=0.25, threads=1, seed=11, time_limit_s=17)
+    opts = {line.split(" = ")[0]: line.split(" = ")[1] for line in sol.log.splitlines()
+            if " = " in line}
+    # read back from HiGHS's own option report in the log, not from our own dict
+    assert float(opts["mip_rel_gap"]) == 0.25
+    assert int(opts["threads"]) == 1
+    assert int(opts["random_seed"]) == 11
+    assert float(opts["time_limit"]) == 17
+    # the instance's [solver] table is used when no override is given
+    sol = optimizer.solve(inst)
+    assert "mip_rel_gap = 0\n" in sol.log
+
+
+def test_time_limit_keeps_incumbent_or_reports_none(milan_copy):
+    inst = optimizer.load_instance(milan_copy)
+    # With the status-quo warm start a plan exists even at a tiny limit: feasible, with a gap.
+    sol = optimizer.solve(inst, time_limit_s=2, mip_gap=0.0)
+    assert sol.status == "feasible"
+    assert sol.summary["mip_gap"] > 0 and sol.summary["energy_kwh"] <= sol.summary["baseline_energy_kwh"] + 1e-6
+    # Without it, HiGHS has no plan after 2 s: an honest "no solution", never "optimal".
+    sol = optimizer.solve(inst, time_limit_s=2, mip_gap=0.0, baseline=False)
+    assert sol.status == "time_limit_no_solution"
+    assert sol.summary["energy_kwh"] is None and sol.tables == {}
+
+
+def test_infeasible_is_explained(tmp_path):
+    t = small_tables()
+    # each area alone is servable (c4 100 + c5 1000), but c5 may not be built:
+    # period 1 needs 50 + 40 = 90 <= 100 fine; raise a1 to 80 -> 130 > 100 without c5.
+    t["demand"] = t["demand"].replace("a1,1,40", "a1,1,80")
+    toml = SMALL_TOML + "[ran]\nmax_new_cells = 0\n"
+    inst = optimizer.load_instance(write_instance(tmp_path / "i", toml, **t))
+    sol = optimizer.solve(inst)
+    assert sol.status == "infeasible"
+    assert len(sol.diagnosis) == 1
+    assert "period" in sol.diagnosis[0] and " 1 " in sol.diagnosis[0] + " "
+    assert "30 Mbps short" in sol.diagnosis[0]
+
+
+def test_pyomo_solver_path_agrees(small):
+    inst = optimizer.load_instance(small)
+    direct = optimizer.solve(inst, mip_gap=0.0)
+    via_pyomo = optimizer.solve(inst, mip_gap=0.0, solver="appsi_highs")
+    assert via_pyomo.status == "optimal"
+    assert via_pyomo.summary["objective"] == pytest.approx(direct.summary["objective"])
+    assert via_pyomo.summary["energy_kwh"] == pytest.approx(direct.summary["energy_kwh"])
+
+
+def test_unknown_solver_is_an_error(small):
+    sol = optimizer.solve(optimizer.load_instance(small), solver="no_such_solver")
+    assert sol.status == "error"
+    assert "no_such_solver" in sol.summary["solver_message"]
+
+
+def test_write_is_atomic_and_complete(small, tmp_path):
+    sol = optimizer.solve(optimizer.load_instance(small))
+    out = sol.write(tmp_path / "res")
+    names = {p.name for p in out.iterdir()}
+    assert {"summary.json", "cells.csv", "dcs.csv", "assignments.csv", "regions.csv",
+            "solver.log", "areas.csv"} <= names
+    s = json.loads((out / "summary.json").read_text())
+    assert set(SUMMARY_KEYS) <= set(s)
+    # rewriting replaces the folder whole and leaves no temporary folder behind
+    sol.write(tmp_path / "res")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("kind", ["energy", "grid_energy", "carbon", "cost"])
+def test_every_objective_reports_all_four(small, kind):
+    sol = optimizer.solve(optimizer.load_instance(small), objective=kind, mip_gap=0.0)
+    s = sol.summary
+    assert s["objective_kind"] == kind
+    key = {"energy": "energy_kwh", "grid_energy": "grid_energy_kwh", "carbon": "carbon_t",
+           "cost": "cost_cny"}[kind]
+    assert s["objective"] == pytest.approx(s[key])
+    for k in ("energy_kwh", "grid_energy_kwh", "carbon_t", "cost_cny"):
+        assert s[k] is not None and s[k] >= 0
