@@ -96,6 +96,8 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
     h.setOptionValue("log_to_console", bool(opts.verbose))
     for k, v in native.items():
         h.setOptionValue(k, float(v) if k in ("time_limit", "mip_rel_gap") else int(v))
+    if opts.mip_gap == 0:  # exact: HiGHS would otherwise still stop at its absolute gap 1e-6
+        h.setOptionValue("mip_abs_gap", 0.0)
     lp = cm.highs_lp(col_lower, col_upper)
     if relax:
         lp.integrality_ = []
