@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/netopt solve $(INSTANCE)
+	$(BIN)/netopt solve $(INSTANCE) --time-limit 120 --workers 2
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not bench" tests

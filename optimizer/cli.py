@@ -81,9 +81,13 @@ def solve(instance: Path = typer.Argument(..., help="instance folder"),
           solver: Optional[str] = typer.Option(None, "--solver", help="highs (default) or any Pyomo solver"),
           verbose: bool = typer.Option(False, "--verbose", "-v", help="show the solver log"),
           fmt: str = typer.Option("csv", "--format", help="csv, or csv,parquet"),
-          no_baseline: bool = typer.Option(False, "--no-baseline", help="skip the status-quo evaluation")):
+          no_baseline: bool = typer.Option(False, "--no-baseline", help="skip the status-quo evaluation"),
+          strategy: str = typer.Option("auto", "--strategy", help="auto | monolithic | periods"),
+          workers: int = typer.Option(1, "--workers", min=1, help="processes for the period solves")):
     """Solve an instance and write its results folder."""
     from .instance.schema import OBJECTIVES
+    if strategy not in ("auto", "monolithic", "periods"):
+        _fail(f"--strategy must be auto, monolithic or periods, got {strategy!r}")
     if objective is not None and objective not in OBJECTIVES:
         _fail(f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
@@ -100,7 +104,8 @@ def solve(instance: Path = typer.Argument(..., help="instance folder"),
     say, stop = _progress(verbose)
     try:
         sol = run(inst, objective=objective, time_limit_s=time_limit, mip_gap=mip_gap,
-                  threads=threads, seed=seed, solver=solver, verbose=verbose, progress=say)
+                  threads=threads, seed=seed, solver=solver, verbose=verbose, progress=say,
+                  baseline=not no_baseline, strategy=strategy, workers=workers)
     finally:
         stop()
     out = out or Path("results") / inst.name
@@ -150,11 +155,13 @@ def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts
           mip_gap: float = typer.Option(0.01, "--mip-gap"),
           time_limit: float = typer.Option(600, "--time-limit"),
           threads: Optional[int] = typer.Option(None, "--threads"),
-          milan: bool = typer.Option(False, "--milan", help="also solve instances/milan")):
+          milan: bool = typer.Option(False, "--milan", help="also solve instances/milan"),
+          workers: int = typer.Option(2, "--workers", min=1, help="processes for period solves")):
     """Time build, hand-off, solve, extraction and writing on generated instances."""
     from .bench import run_bench
     rows = run_bench([int(s) for s in sizes.split(",")], out, mip_gap=mip_gap,
-                     time_limit_s=time_limit, threads=threads, milan=milan)
+                     time_limit_s=time_limit, threads=threads, milan=milan,
+                     workers=workers)
     typer.echo(json.dumps(rows, indent=1))
 
 

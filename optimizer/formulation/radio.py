@@ -145,6 +145,26 @@ def add_radio(b: ModelBuilder, inst, ix: RadioIndex, ledger: Ledger, *, diagnose
             b.rows("max_wakeups", len(wcells), rw, V.cols(cc_ * T + tt_), np.ones(n),
                    ub=float(ran.max_wakeups))
 
+    # ---- symmetry: interchangeable cells (same site, status, parameters and links) wake and
+    # are built in a fixed order. Valid without a per-cell wake-up limit: for any counts k_t of
+    # awake cells, waking the first k_t has the fewest wake-ups (sum of max(0, k_t - k_t-1)).
+    if ran.max_wakeups is None:
+        first, second = interchangeable_pairs(ix)
+        if len(first):
+            n = len(first) * T
+            r = np.arange(n)
+            tt_ = np.tile(np.arange(T), len(first))
+            c1, c2 = np.repeat(first, T), np.repeat(second, T)
+            b.rows("symmetry_awake", n, np.r_[r, r], np.r_[A.cols(c2 * T + tt_), A.cols(c1 * T + tt_)],
+                   np.r_[np.ones(n), -np.ones(n)], ub=0.0)
+            both = ix.free[first] & ix.free[second]
+            if both.any():
+                f1, f2 = first[both], second[both]
+                m = len(f1)
+                b.rows("symmetry_built", m, np.r_[np.arange(m), np.arange(m)],
+                       np.r_[X.cols(ix.xvar[f2]), X.cols(ix.xvar[f1])],
+                       np.r_[np.ones(m), -np.ones(m)], ub=0.0)
+
     # ---- at most max_new_cells candidates built
     cand_free = np.flatnonzero(ix.free & ~ix.existing)
     if ran.max_new_cells is not None and len(cand_free):
@@ -176,3 +196,31 @@ def add_radio(b: ModelBuilder, inst, ix: RadioIndex, ledger: Ledger, *, diagnose
         ledger.add_penalty(U, ix.area_region[at_d // T], np.arange(len(at_d)),
                            np.full(len(at_d), ran.unserved_penalty_kwh_per_mbps_h * ph * w))
     return dict(x=X, a=A, f=F, s=S_on, v=V, u=U, at_d=at_d, slacks=slacks)
+
+
+def interchangeable_pairs(ix: RadioIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Consecutive pairs (c1, c2) of cells that no plan can tell apart: same site, tech,
+    status, power parameters and identical coverage links (area and link_mbps)."""
+    import pandas as pd
+    if len(ix.l_cell) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.lexsort((ix.l_mbps, ix.l_area, ix.l_cell))
+    sig = pd.Series(list(zip(ix.l_area[order], ix.l_mbps[order]))).groupby(ix.l_cell[order]).agg(tuple)
+    nc = len(ix.cell_ids)
+    links = np.full(nc, None, dtype=object)
+    links[sig.index.to_numpy()] = sig.to_numpy()
+    df = pd.DataFrame({"site": ix.cell_site, "g5": ix.is5g, "ex": ix.existing, "free": ix.free,
+                       "cap": ix.cap, "act": ix.active_w, "load": ix.load_w, "sl": ix.sleep_w,
+                       "wk": ix.wake_kwh, "emb": ix.embodied, "links": links})
+    df = df[df.links.notna()]
+    df["key"] = df.drop(columns="links").astype(str).agg("|".join, axis=1) + "|" + df.links.map(hash).astype(str)
+    first, second = [], []
+    for _, grp in df.groupby("key", sort=False):
+        if len(grp) > 1:
+            idx = grp.index.to_numpy()
+            # confirm equal link tuples (a hash collision must not add a wrong row)
+            same = [i for i in idx[1:] if links[i] == links[idx[0]]]
+            chain = [idx[0], *same]
+            first.extend(chain[:-1])
+            second.extend(chain[1:])
+    return np.asarray(first, np.int64), np.asarray(second, np.int64)

@@ -19,6 +19,7 @@ from .options import SolverOptions, translate
 from .result import SolveResult
 
 INF = highspy.kHighsInf
+_scheduler_threads = [None]  # thread count the process's HiGHS scheduler was started with
 
 
 class CompiledModel:
@@ -98,6 +99,14 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
         h.setOptionValue(k, float(v) if k in ("time_limit", "mip_rel_gap") else int(v))
     if opts.mip_gap == 0:  # exact: HiGHS would otherwise still stop at its absolute gap 1e-6
         h.setOptionValue("mip_abs_gap", 0.0)
+    if opts.threads is not None and opts.threads != _scheduler_threads[0]:
+        # HiGHS keeps one global thread scheduler per process and refuses to run with a
+        # different thread count until it is reset
+        highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads[0] = opts.threads
+    elif opts.threads is None and _scheduler_threads[0] is not None:
+        highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads[0] = None
     lp = cm.highs_lp(col_lower, col_upper)
     if relax:
         lp.integrality_ = []

@@ -1,0 +1,1 @@
+"""Splitting an instance into independent parts and solving them in parallel."""
