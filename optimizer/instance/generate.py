@@ -286,9 +286,27 @@ def generate_city(
     dist, nbr = tree.query(area_xy, k=k)
     nbr = nbr.reshape(n_area, k)
     dist = dist.reshape(n_area, k)
-    valid = dist <= REACH_4G_KM
+    # per-site rate to each area from the propagation model the planner itself uses
+    # (one macro-4g cell's link_mbps times the site's 4G cells), so that the fair share below
+    # is routable: area a takes at most min(site rate, site capacity / its users) from each of
+    # its nearest sites, which never overloads a site -> the status quo is always feasible
+    from .propagation import links_from_geometry
+    slat0, slon0 = _xy_to_latlon(site_xy[:, 0], site_xy[:, 1])
+    alat0, alon0 = _xy_to_latlon(area_xy[:, 0], area_xy[:, 1])
+    probe = pd.DataFrame({"cell": np.arange(sites), "site": np.arange(sites), "tech": "4g",
+                          "model": "macro-4g", "capacity_mbps": CAPACITY_4G_MBPS,
+                          "range_km": REACH_4G_KM})
+    lk = links_from_geometry(probe, pd.DataFrame({"site": np.arange(sites), "lat": slat0, "lon": slon0}),
+                             pd.DataFrame({"area": np.arange(n_area), "lat": alat0, "lon": alon0}), _CAT)
+    rate = np.zeros((n_area, k))
+    if len(lk):
+        key = pd.Series(lk.link_mbps.to_numpy(), index=pd.MultiIndex.from_arrays(
+            [lk.area.to_numpy(int), lk.cell.to_numpy(int)]))
+        idx = pd.MultiIndex.from_arrays([np.repeat(np.arange(n_area), k), nbr.ravel()])
+        rate = key.reindex(idx).fillna(0.0).to_numpy().reshape(n_area, k) * n4g[nbr]
+    valid = (dist <= REACH_4G_KM) & (rate > 0)
     users = np.bincount(nbr[valid], minlength=sites)  # areas that count on each site
-    share = np.where(valid, cap_site[nbr] / np.maximum(users[nbr], 1), 0.0).sum(axis=1)
+    share = np.where(valid, np.minimum(rate, cap_site[nbr] / np.maximum(users[nbr], 1)), 0.0).sum(axis=1)
 
     prof = hourly_profiles()
     base = np.stack([prof[c].to_numpy() for c in PROFILE_COLUMNS])  # 3 x 24
