@@ -149,6 +149,19 @@ def generate(out: Path = typer.Argument(..., help="folder to write"),
     typer.echo(f"wrote {path}")
 
 
+@app.command("import-orlib")
+def import_orlib_cmd(file: Path = typer.Argument(..., help="OR-Library capNN.txt file"),
+                     out: Path = typer.Argument(..., help="instance folder to write")):
+    """Turn an OR-Library capacitated warehouse file into a data-centre siting instance."""
+    from .instance import InstanceError
+    from .instance.orlib import import_orlib
+    try:
+        path = import_orlib(file, out)
+    except InstanceError as e:
+        _fail(e.problems[0])
+    typer.echo(f"wrote {path}")
+
+
 @app.command()
 def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts"),
           out: Path = typer.Option(Path("results/bench"), "--out"),
