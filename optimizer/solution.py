@@ -1,4 +1,4 @@
-"""The result of a solve as plain tables, and the atomic results folder of DESIGN.md."""
+"""The result of a solve as plain tables, and the atomic results folder (results/README.md)."""
 from __future__ import annotations
 
 import json
@@ -30,7 +30,7 @@ TABLE_COLUMNS = {
 
 @dataclass
 class Solution:
-    """A solved (or failed) plan. ``summary`` holds the KPIs of DESIGN.md (all per year);
+    """A solved (or failed) plan. ``summary`` holds the KPIs of results/README.md (all per year);
     ``tables`` the plan per cell, area, data centre, assignment and region and period."""
 
     summary: dict

@@ -1,6 +1,6 @@
 """Brute-force oracle: random tiny radio instances solved by enumeration, compared with solve().
 
-The oracle is written from DESIGN.md ("The model"), not from optimizer.formulation: it
+The oracle is written from docs/model.md, not from optimizer.formulation: it
 enumerates every assignment of the binaries x[c] (built) and a[c,t] (awake); with them fixed,
 wake-ups v[c,t] = max(0, a[c,t] - a[c,t-1]) (cyclic) and site overheads are constants and the
 flows f (plus grid[r,t] >= load[r,t] - renewable[r,t] for the grid-based objectives and unserved

@@ -1,6 +1,6 @@
 """Data centres: which sites open and where each region's compute runs, in which period.
 
-Variables (DESIGN.md, "Data centres"), integer-indexed:
+Variables (docs/model.md, "Data centres"), integer-indexed:
   o[i]  binary, candidate data centre i open (existing sites are open: a constant)
   q[k]  kW of IT load on route-class-period k = (region r, dc j, class, t); interactive only
         on routes within ``interactive_latency_ms``, batch on any listed route

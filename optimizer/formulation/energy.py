@@ -1,4 +1,4 @@
-"""Regional energy balance and the four objectives (DESIGN.md, "Regional balance").
+"""Regional energy balance and the four objectives (docs/model.md, "Regional balance").
 
 load[r,t] (kW) is the sum of the subsystems' ledger terms. The balance
 ``green <= renewable, grid >= load - green`` is written in its reduced, equivalent form

@@ -1,6 +1,6 @@
 """The radio access network: 4G/5G cells built, retired, awake or asleep, and their traffic.
 
-Variables (DESIGN.md, "Radio access network"), all integer-indexed:
+Variables (docs/model.md, "Radio access network"), all integer-indexed:
   x[i]      binary, cell built/kept (only for cells whose existence is a decision)
   a[c*T+t]  binary, cell c awake in period t
   f[k]      Mbps on link l=f_link[k] in period t=f_t[k] (only where the area has demand)
@@ -56,7 +56,7 @@ def add_radio(b: ModelBuilder, inst, ix: RadioIndex, ledger: Ledger, *, diagnose
     f_cell = ix.l_cell[ix.f_link]
     f_area = ix.l_area[ix.f_link]
     f_ct = f_cell * T + ix.f_t
-    # DESIGN.md's f <= min(link_mbps, demand) * a is enforced by f's column bound together with
+    # The design's f <= min(link_mbps, demand) * a is enforced by f's column bound together with
     # the capacity row (sum f <= cap * a forces f = 0 while asleep). The per-link variable upper
     # bound rows would tighten the LP but made the root LP of a 24-period instance 30x slower
     # under dual simplex (docs/performance.md), so they are left to HiGHS's cut generation.

@@ -35,6 +35,6 @@ def _load(folder: str) -> dict[str, dict]:
 def load_catalogue(folder: str | Path | None = None) -> dict[str, dict]:
     """Return ``{model name: parameters}`` from every TOML file of the catalogue folder.
 
-    Parameters are in the units of DESIGN.md: W, kWh, kWh/year, Mbps, km, GHz, MHz, dBm.
+    Parameters are in the units of docs/instance-format.md: W, kWh, kWh/year, Mbps, km, GHz, MHz, dBm.
     """
     return dict(_load(str(folder or catalogue_dir())))

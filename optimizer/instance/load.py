@@ -69,7 +69,7 @@ def read_folder(folder: str | Path) -> tuple[dict, dict[str, pd.DataFrame]]:
 
 
 def load_instance(path: str | Path, catalogue: dict | None = None) -> Instance:
-    """Read and validate an instance folder (instance.toml + CSV tables of DESIGN.md).
+    """Read and validate an instance folder (instance.toml + CSV tables of docs/instance-format.md).
 
     Raises :class:`InstanceError` listing every problem found, one line each.
     """

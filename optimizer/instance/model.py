@@ -47,7 +47,7 @@ class SolverConfig:
 class Instance:
     """A planning instance: configuration and typed tables, validated once when built.
 
-    Tables are pandas DataFrames with the columns of DESIGN.md in fixed units (W, kW, kWh,
+    Tables are pandas DataFrames with the columns of docs/instance-format.md in fixed units (W, kW, kWh,
     Mbps, km, ms); treat them as read-only. ``cells`` carries every power parameter resolved
     from the catalogue and per-row overrides; ``coverage`` is given or derived from geometry
     (``coverage_source`` says which). Parts that are absent are ``None``.

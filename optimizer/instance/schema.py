@@ -139,7 +139,7 @@ class Section:
 
 # Defaults of the [datacentre] keys are justified in docs/model.md:
 #   fibre_ms_per_km 0.005: light in fibre travels ~200,000 km/s (refractive index ~1.47),
-#     i.e. 4.9-5 us per km one way (REFERENCES: Networks).
+#     i.e. 4.9-5 us per km one way (refractive index about 1.47).
 #   transport_kwh_per_kwh_per_1000km 0.01: see docs/model.md (derived from Aslan et al. 2018,
 #     0.06 kWh/GB in 2015 halving every two years, and Schien et al. 2015 core 0.052 kWh/GB).
 #   route_factor 1.5: fibre routes are longer than great circles (documented assumption).
