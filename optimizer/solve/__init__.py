@@ -111,6 +111,9 @@ def _use_periods(instance, built, opts, strategy: str) -> bool:
         raise ValueError(f"strategy must be auto, monolithic or periods, got {strategy!r}")
     if strategy == "monolithic" or opts.solver != "highs" or not applies(instance):
         return False
+    if opts.time_limit_s is not None and strategy == "auto" and \
+            PERIODS_SHARE * opts.time_limit_s / instance.time.periods < 1.0:
+        return False  # too little time for one-second period solves: one joint search
     return strategy == "periods" or int(built.builder.bounds()[2].sum()) > 2000
 
 
