@@ -146,8 +146,9 @@ def _run_child(instance: Path, results: Path, row_file: Path, *, mip_gap, time_l
 
 def run_bench(sizes, out, *, mip_gap: float = 0.01, time_limit_s: float = 600,
               threads: int | None = None, milan: bool = False, seed: int = 0,
-              workers: int = 2) -> list[dict]:
-    """Time and measure a solve of a generated city of each size (and Milan if ``milan``).
+              workers: int = 2, instances: list | tuple = ()) -> list[dict]:
+    """Time and measure a solve of a generated city of each size (and Milan if ``milan``, and
+    every folder in ``instances``).
 
     Each instance runs in a fresh process. Writes ``out/bench.json`` and ``out/bench.md``
     and returns one dict per instance (keys in :data:`KEYS`; seconds are wall-clock, memory
@@ -169,6 +170,8 @@ def run_bench(sizes, out, *, mip_gap: float = 0.01, time_limit_s: float = 600,
         jobs.append((f"city-{n}", folder))
     if milan:
         jobs.append(("milan", MILAN))
+    for folder in instances:  # any instance folders, e.g. instances/milan-dc, instances/china
+        jobs.append((Path(folder).name, Path(folder).resolve()))
 
     rows: list[dict] = []
     for label, folder in jobs:

@@ -169,10 +169,11 @@ def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts
           time_limit: float = typer.Option(600, "--time-limit"),
           threads: Optional[int] = typer.Option(None, "--threads"),
           milan: bool = typer.Option(False, "--milan", help="also solve instances/milan"),
-          workers: int = typer.Option(2, "--workers", min=1, help="processes for period solves")):
+          workers: int = typer.Option(2, "--workers", min=1, help="processes for period solves"),
+          instance: list[Path] = typer.Option([], "--instance", help="also bench this instance folder (repeatable)")):
     """Time build, hand-off, solve, extraction and writing on generated instances."""
     from .bench import run_bench
-    rows = run_bench([int(s) for s in sizes.split(",")], out, mip_gap=mip_gap,
+    rows = run_bench([int(s) for s in sizes.split(",") if s.strip()], out, instances=instance, mip_gap=mip_gap,
                      time_limit_s=time_limit, threads=threads, milan=milan,
                      workers=workers)
     typer.echo(json.dumps(rows, indent=1))
