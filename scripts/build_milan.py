@@ -21,6 +21,8 @@ import pandas as pd
 from scipy.ndimage import uniform_filter
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_flow
+
+from optimizer.instance.generate import clear_of
 from scipy.spatial import cKDTree
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -91,20 +93,7 @@ def place_sites(sq: pd.DataFrame, xy: np.ndarray, seed: int):
         x, y = xy[i] + jitter[i]
         kx, ky = int(math.floor(x / cell)), int(math.floor(y / cell))
         ri = r[i]
-        ok = True
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                for j in buckets.get((kx + dx, ky + dy), ()):
-                    px, py = pos[j]
-                    rr = min(ri, r[accepted[j]])
-                    if (px - x) ** 2 + (py - y) ** 2 < rr * rr:
-                        ok = False
-                        break
-                if not ok:
-                    break
-            if not ok:
-                break
-        if ok:
+        if clear_of(buckets, pos, x, y, (kx, ky), lambda j: min(ri, r[accepted[j]])):
             buckets.setdefault((kx, ky), []).append(len(pos))
             pos.append((x, y))
             accepted.append(i)

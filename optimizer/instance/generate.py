@@ -145,24 +145,27 @@ def _place_sites(rng, n, mix) -> np.ndarray:
         cand = _sample(rng, 2 * (n - len(accepted)) + 16, *mix)
         keys = np.floor(cand / sep).astype(np.int64)
         for (x, y), (kx, ky) in zip(cand.tolist(), keys.tolist()):
-            ok = True
-            for dx in (-1, 0, 1):
-                for dy in (-1, 0, 1):
-                    for j in buckets.get((kx + dx, ky + dy), ()):
-                        ax, ay = accepted[j]
-                        if (ax - x) ** 2 + (ay - y) ** 2 < sep * sep:
-                            ok = False
-                            break
-                    if not ok:
-                        break
-                if not ok:
-                    break
-            if ok:
+            if clear_of(buckets, accepted, x, y, (kx, ky), lambda j: sep):
                 buckets.setdefault((kx, ky), []).append(len(accepted))
                 accepted.append((x, y))
                 if len(accepted) == n:
                     break
     return np.asarray(accepted)
+
+
+def clear_of(buckets: dict, points: list, x: float, y: float, key: tuple[int, int],
+             radius_of) -> bool:
+    """True when no point in the 3x3 grid buckets around ``key`` lies closer to (x, y) than
+    ``radius_of(j)`` (the bucket side must be at least the largest radius)."""
+    kx, ky = key
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            for j in buckets.get((kx + dx, ky + dy), ()):
+                px, py = points[j]
+                r = radius_of(j)
+                if (px - x) ** 2 + (py - y) ** 2 < r * r:
+                    return False
+    return True
 
 
 def _place_areas(rng, target, mix, site_xy, tree) -> np.ndarray:
