@@ -254,3 +254,36 @@ if __name__ == "__main__":  # the child process of run_bench
                 time_limit_s=a["time_limit_s"], threads=a["threads"],
                 workers=a.get("workers", 2))
     Path(a["row_file"]).write_text(json.dumps(r), encoding="utf-8")
+
+
+def run_orlib_bench(out, data_dir: Path | None = None) -> list[dict]:
+    """Solve every OR-Library file of ``data/orlib-cap`` through the normal instance path and
+    compare with its published optimum (data/orlib-cap/README.md); seconds per instance."""
+    import tempfile
+
+    from . import load_instance, solve
+    from .instance.orlib import import_orlib, read_cap
+    data_dir = Path(data_dir or ROOT / "data" / "orlib-cap")
+    optima = json.loads((data_dir / "optima.json").read_text())
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in sorted(optima):
+            t0 = time.perf_counter()
+            inst = load_instance(import_orlib(data_dir / f"{name}.txt", Path(tmp) / name))
+            sol = solve(inst, mip_gap=0.0)
+            seconds = time.perf_counter() - t0
+            expected = optima[name] + float(read_cap(data_dir / f"{name}.txt")["demand"].sum())
+            got = sol.summary["energy_kwh"]
+            rows.append(dict(instance=name, status=sol.status, energy_kwh=got, expected_kwh=expected,
+                             rel_error=abs(got - expected) / expected if got is not None else None,
+                             dcs_open=sol.summary["dcs_open"], seconds=round(seconds, 3)))
+            _say(f"{name}: {sol.status} {got} (published + demand {expected}) in {seconds:.2f} s")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "orlib.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    lines = ["| instance | status | energy kWh | published + demand | rel. error | open | seconds |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['instance']} | {r['status']} | {r['energy_kwh']:.3f} | {r['expected_kwh']:.3f} | "
+              f"{r['rel_error']:.1e} | {r['dcs_open']} | {r['seconds']:.2f} |" for r in rows]
+    (out / "orlib.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return rows

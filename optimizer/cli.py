@@ -170,9 +170,13 @@ def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts
           threads: Optional[int] = typer.Option(None, "--threads"),
           milan: bool = typer.Option(False, "--milan", help="also solve instances/milan"),
           workers: int = typer.Option(2, "--workers", min=1, help="processes for period solves"),
-          instance: list[Path] = typer.Option([], "--instance", help="also bench this instance folder (repeatable)")):
+          instance: list[Path] = typer.Option([], "--instance", help="also bench this instance folder (repeatable)"),
+          orlib: bool = typer.Option(False, "--orlib", help="only the OR-Library published optima, seconds each")):
     """Time build, hand-off, solve, extraction and writing on generated instances."""
-    from .bench import run_bench
+    from .bench import run_bench, run_orlib_bench
+    if orlib:
+        typer.echo(json.dumps(run_orlib_bench(out), indent=1))
+        return
     rows = run_bench([int(s) for s in sizes.split(",") if s.strip()], out, instances=instance, mip_gap=mip_gap,
                      time_limit_s=time_limit, threads=threads, milan=milan,
                      workers=workers)
