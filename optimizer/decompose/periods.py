@@ -36,6 +36,7 @@ class PeriodPlan:
     seconds: float  # wall
     solver_seconds: float  # solver time summed over periods
     workers: int = 1
+    objective: float | None = None  # sum of the periods' own objectives (x_t per period)
 
     @property
     def solver_wall_seconds(self) -> float:
@@ -107,4 +108,6 @@ def solve_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: fl
                       statuses=[r["status"] for r in results],
                       seconds=time.perf_counter() - t0,
                       solver_seconds=float(sum(r["seconds"] for r in results)),
-                      workers=workers)
+                      workers=workers,
+                      objective=float(sum(r["objective"] for r in results))
+                      if all(r["objective"] is not None for r in results) else None)

@@ -77,6 +77,14 @@ def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = Fal
             spent = time.perf_counter() - t_start + (plan.seconds if plan is not None else 0.0)
             remaining = opts.merged(time_limit_s=max(opts.time_limit_s - spent, 1.0))
         res = solve_compiled(cm, remaining, start=best.values if best is not None else None)
+        if best is not None and (not res.has_solution or res.objective > best.objective):
+            # HiGHS stopped before it took up the start (say, a time limit inside presolve):
+            # the start is itself a feasible plan of this model, completed by an LP
+            bound = res.bound
+            res.status, res.values, res.objective = "feasible", best.values, best.objective
+            res.bound = bound if bound is not None and np.isfinite(bound) else None
+            res.mip_gap = _gap(res.objective, res.bound) if res.bound is not None else None
+            res.message += "; the MIP start is the best plan found"
         if pbound is not None and res.has_solution and (res.bound is None or pbound > res.bound):
             res.bound = pbound
             res.mip_gap = _gap(res.objective, pbound)
@@ -242,6 +250,9 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
         "baseline_seconds": round(base_seconds, 4),
         "periods_seconds": round(plan.seconds, 4) if plan is not None else None,
         "periods_bound": plan.bound if plan is not None else None,
+        "periods_objective": plan.objective if plan is not None else None,
+        "periods_statuses": ({k: plan.statuses.count(k) for k in sorted(set(plan.statuses))}
+                             if plan is not None else None),
         "periods_solver_seconds": round(plan.solver_wall_seconds, 4) if plan is not None else 0.0,
         "strategy": "periods" if plan is not None else "monolithic",
         "wall_seconds": round(time.perf_counter() - t_wall, 4),
