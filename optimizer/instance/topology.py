@@ -28,10 +28,10 @@ def check_coverage(cells, areas, demand, coverage, ran: RanConfig, p: Problems) 
       full capacity (sum of min(link_mbps, capacity_mbps)), unless unserved demand is allowed.
     Isolated cells only warn.
     """
+    g = coverage_graph(cells, areas, coverage)
     cov = coverage.merge(cells[["cell", "tech", "capacity_mbps"]], on="cell", how="left")
-    n_cov = cov.groupby("area").size()
     need = ran.min_coverage
-    counts = areas.area.map(n_cov).fillna(0).astype(int)
+    counts = pd.Series([g.degree(("area", a)) for a in areas.area], index=areas.index)
     bad = counts < max(need, 1 if len(demand) else 0)
     none = bad & (counts == 0)
     if none.any():
@@ -58,8 +58,7 @@ def check_coverage(cells, areas, demand, coverage, ran: RanConfig, p: Problems) 
         n_over = over.area.nunique()
         if n_over > 10:
             p.add(f"demand.csv: {n_over - 10} more areas with demand above reachable capacity")
-    linked = set(coverage.cell)
-    iso = ~cells.cell.isin(linked)
+    iso = pd.Series([g.degree(("cell", c)) == 0 for c in cells.cell], index=cells.index)
     if iso.any():
         names = ", ".join(cells.cell[iso].head(5))
         more = f" and {iso.sum() - 5} more" if iso.sum() > 5 else ""
