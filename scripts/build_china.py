@@ -13,11 +13,12 @@ assumption is written into the instance's README.md; the same arguments give the
 from __future__ import annotations
 
 import argparse
-import math
 import pathlib
 
 import numpy as np
 import pandas as pd
+
+from optimizer.instance.propagation import haversine_km
 
 # --- regions: provincial capital (lat, lon), regional grid (MEE 2022 grid division) ------------
 # Capital coordinates: city-centre values rounded to 0.01 deg (public gazetteers, e.g. GeoNames).
@@ -146,13 +147,6 @@ SOLAR_DAY = "2022-03-20"  # equinox, representative day
 TZ = "Asia/Shanghai"
 
 
-def haversine_km(lat1, lon1, lat2, lon2):
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
-
-
 def build_regions() -> pd.DataFrame:
     rows = []
     for r, capital, lat, lon, grid in REGIONS:
@@ -170,7 +164,7 @@ def build_links(regions: pd.DataFrame) -> pd.DataFrame:
     import networkx as nx
     ids = regions.region.tolist()
     pos = {r: (la, lo) for r, la, lo in zip(regions.region, regions.lat, regions.lon)}
-    d = {(a, b): haversine_km(*pos[a], *pos[b]) for a in ids for b in ids if a != b}
+    d = {(a, b): float(haversine_km(*pos[a], *pos[b])) for a in ids for b in ids if a != b}
     edges = set()
     for a in ids:
         near = sorted((b for b in ids if b != a), key=lambda b: (d[a, b], b))[:NEIGHBOURS]

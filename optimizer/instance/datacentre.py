@@ -18,12 +18,7 @@ import pandas as pd
 
 from .errors import Problems
 from .model import DatacentreConfig
-
-
-def _haversine_km(lat1, lon1, lat2, lon2):
-    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+from .propagation import haversine_km
 
 
 def fibre_graph(links: pd.DataFrame) -> nx.Graph:
@@ -52,7 +47,7 @@ def route_table(regions: pd.DataFrame, dcs: pd.DataFrame, links: pd.DataFrame | 
     else:
         rlat = regions.set_index("region").lat
         rlon = regions.set_index("region").lon
-        km = _haversine_km(rlat[reg].to_numpy(float), rlon[reg].to_numpy(float),
+        km = haversine_km(rlat[reg].to_numpy(float), rlon[reg].to_numpy(float),
                            np.tile(dcs.lat.to_numpy(float), R), np.tile(dcs.lon.to_numpy(float), R))
         km = km * dcc.route_factor
         source = f"great circle x {dcc.route_factor:g}"

@@ -38,6 +38,7 @@ import pandas as pd
 __all__ = ["generate_city", "hourly_profiles", "resample_hourly", "haversine_km"]
 
 from .catalogue import load_catalogue
+from .propagation import haversine_km  # re-exported: one great-circle formula
 
 #: catalogue figures the generator relies on, read from models/catalogue.toml: Mbps and km
 _CAT = load_catalogue()
@@ -70,15 +71,6 @@ PV_KWP_PER_SITE = 0.5
 SOLAR_CAPACITY_FACTOR = 1218.0 / 8760.0
 
 PROFILE_COLUMNS = ("xu17_residential_wed", "xu17_office_wed", "xu17_entertainment_wed")
-
-
-def haversine_km(lat1, lon1, lat2, lon2):
-    """Great-circle distance in km (numpy-broadcasting)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
 
 
 def hourly_profiles() -> pd.DataFrame:

@@ -64,8 +64,3 @@ def check_coverage(cells, areas, demand, coverage, ran: RanConfig, p: Problems) 
         more = f" and {iso.sum() - 5} more" if iso.sum() > 5 else ""
         p.warn(f"cells.csv: {iso.sum()} cells reach no area and will never be built or woken: "
                f"{names}{more}")
-
-
-def components(cells: pd.DataFrame, areas: pd.DataFrame, coverage: pd.DataFrame) -> list[set]:
-    """Connected components of the coverage graph, each a set of node tuples."""
-    return [set(c) for c in nx.connected_components(coverage_graph(cells, areas, coverage))]
