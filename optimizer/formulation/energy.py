@@ -46,16 +46,14 @@ def add_objective(b: ModelBuilder, inst, ledger: Ledger, kind: str) -> dict:
     ren = renewable_kw(inst).reshape(-1)
     fac = region_factor(inst, kind)
     rt_region = np.repeat(np.arange(R), T)
-    cols = [np.concatenate([blk.cols(idx) for blk, rt, idx, c in ledger.power])] if ledger.power else []
-    rts = np.concatenate([rt for blk, rt, idx, c in ledger.power]) if ledger.power else np.zeros(0, int)
-    coefs = np.concatenate([c for blk, rt, idx, c in ledger.power]) if ledger.power else np.zeros(0)
-    cols = cols[0] if cols else np.zeros(0, int)
+    power = ledger.power or [(None, np.zeros(0, int), np.zeros(0, int), np.zeros(0))]
+    cols = np.concatenate([blk.cols(idx) if blk is not None else idx for blk, rt, idx, c in power])
+    rts = np.concatenate([rt for blk, rt, idx, c in power])
+    coefs = np.concatenate([c for blk, rt, idx, c in power])
     const = ledger.const_kw.reshape(-1)
     G = None
-    if kind == "energy":
-        grid_rt = np.zeros(R * T, bool)
-    else:
-        grid_rt = ren > 0
+    # grid variables only where renewables can make grid differ from load (never for energy)
+    grid_rt = np.zeros(R * T, bool) if kind == "energy" else ren > 0
     obj_cols, obj_coef, obj_const = [], [], 0.0
     direct = ~grid_rt[rts]
     obj_cols.append(cols[direct])
