@@ -74,6 +74,11 @@ class Instance:
     coverage_source: str = "file"
     source: Path | None = None
     warnings: tuple[str, ...] = ()
+    # ids a scenario forces (built / open) or forbids (never built, never awake / closed)
+    forced_cells: frozenset[str] = frozenset()
+    forbidden_cells: frozenset[str] = frozenset()
+    forced_dcs: frozenset[str] = frozenset()
+    forbidden_dcs: frozenset[str] = frozenset()
 
     @property
     def has_radio(self) -> bool:
