@@ -131,4 +131,6 @@ def add_datacentre(b: ModelBuilder, inst, ledger: Ledger) -> dict:
                             "transport_kw": tk[qr[keep]] * q[keep]})
         return {"dcs": dcs_t, "assignments": asg}
 
-    return dict(o=O, q=Q, open_count=lambda v: int(open_flags(v).round().sum()), tables=tables)
+    return dict(o=O, q=Q, open_count=lambda v: int(open_flags(v).round().sum()), tables=tables,
+                # index arrays of q (route, class 0 interactive / 1 batch, period) and of o
+                q_route=qr, q_class=qk, q_period=qt, o_var=ovar)

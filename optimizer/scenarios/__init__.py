@@ -1,0 +1,1 @@
+"""Scenarios: overrides of a base instance, comparisons, baselines and Pareto fronts."""
