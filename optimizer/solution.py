@@ -25,6 +25,12 @@ TABLE_COLUMNS = {
     "dcs": ["dc", "period", "open", "it_kw", "facility_kw"],
     "assignments": ["region", "dc", "class", "period", "it_kw", "latency_ms", "transport_kw"],
     "regions": ["region", "period", "load_kw", "green_kw", "grid_kw"],
+    "hourly": ["period", "ran_kw", "dc_kw", "transport_kw", "load_kw", "renewable_kw",
+               "green_kw", "grid_kw", "awake_4g", "awake_5g"],
+    "sites": ["site", "region", "lat", "lon", "cells", "cells_5g", "hours_asleep", "energy_kwh"],
+    "dc_sites": ["dc", "region", "lat", "lon", "open", "it_kw_mean", "it_kw_peak", "energy_kwh"],
+    "region_summary": ["region", "lat", "lon", "grid_co2_kg_per_kwh", "load_kwh", "green_kwh",
+                       "grid_kwh"],
 }
 
 

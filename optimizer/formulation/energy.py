@@ -103,10 +103,14 @@ def evaluate(inst, ledger: Ledger, values: np.ndarray) -> dict:
     embodied = ledger.yearly_const + sum(float((kwh * values[blk.cols(idx)]).sum())
                                          for blk, reg, idx, kwh in ledger.yearly)
     by_sub: dict[str, float] = {}
+    by_sub_t: dict[str, np.ndarray] = {}  # kW per period, summed over regions
     for (blk, rt, idx, c), tag in zip(ledger.power, ledger.tags):
-        by_sub[tag] = by_sub.get(tag, 0.0) + float((c * values[blk.cols(idx)]).sum()) * hw
+        kw = c * values[blk.cols(idx)]
+        by_sub[tag] = by_sub.get(tag, 0.0) + float(kw.sum()) * hw
+        by_sub_t[tag] = by_sub_t.get(tag, np.zeros(T)) + np.bincount(rt % T, weights=kw, minlength=T)
     for tag, rt, kw in ledger.const_entries:
         by_sub[tag] = by_sub.get(tag, 0.0) + float(kw.sum()) * hw
+        by_sub_t[tag] = by_sub_t.get(tag, np.zeros(T)) + np.bincount(rt % T, weights=kw, minlength=T)
     for (blk, reg, idx, kwh), tag in zip(ledger.yearly, ledger.yearly_tags):
         by_sub[tag] = by_sub.get(tag, 0.0) + float((kwh * values[blk.cols(idx)]).sum())
     rreg = np.repeat(np.arange(R), T)
@@ -120,5 +124,7 @@ def evaluate(inst, ledger: Ledger, values: np.ndarray) -> dict:
         cost_cny=float((grid * hw * price).sum()),
         embodied_kwh=float(embodied),
         by_subsystem_kwh=by_sub,
+        by_subsystem_kw=by_sub_t,
+        renewable_kw=ren.reshape(R, T),
         renewable_share=float(green.sum() / load.sum()) if load.sum() > 0 else 0.0,
     )

@@ -22,6 +22,7 @@ class RanConfig:
     max_wakeups: int | None = None  # per cell per horizon
     unserved_penalty_kwh_per_mbps_h: float | None = None  # soft demand when given
     allow_sleep: bool = True  # false: every built cell is awake in every period
+    sleep_threshold_pct: float = 10.0  # threshold-rule baseline (schema.py gives the source)
 
 
 @dataclass(frozen=True)

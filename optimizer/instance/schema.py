@@ -158,6 +158,10 @@ CONFIG: dict[str, Section] = {s.name: s for s in [
         Key("max_wakeups", "int", None, ge=0),
         Key("unserved_penalty_kwh_per_mbps_h", "float", None, ge=0),
         Key("allow_sleep", "bool", True),
+        # threshold-rule baseline: a cell may sleep in an hour when it would carry less than
+        # this share of its capacity. 10 %: Son et al. (IEEE JSAC 2011) find traffic below
+        # 10 % of peak 45 % of the time, the regime vendor sleep features target (docs/baselines.md)
+        Key("sleep_threshold_pct", "float", 10.0, ge=0, le=100),
     )),
     Section("datacentre", (
         Key("interactive_latency_ms", "float", None, ge=0),

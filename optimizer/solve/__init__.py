@@ -31,30 +31,30 @@ def package_version() -> str:
 
 
 def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = False,
-               plan=None) -> tuple[SolveResult, CompiledModel | None, SolveResult | None]:
+               plan=None, instance=None) -> tuple[SolveResult, CompiledModel | None, dict]:
     """Hand a built model to the chosen solver. HiGHS goes through compiled arrays.
 
-    With ``warm_start`` the status quo is solved first (binaries fixed: an LP). With a
+    With ``warm_start`` and the ``instance``, the reference plans of
+    optimizer.scenarios.baselines (status quo, threshold sleep rule, nearest data centre) are
+    evaluated first: binaries and data-centre loads fixed, an LP completes them. With a
     period ``plan`` (optimizer.decompose.periods) its builds and wake schedule are completed
-    by an LP too. The better of the two seeds HiGHS as its MIP start, so a time limit always
-    leaves a plan at least that good; the plan's bound is kept when it beats HiGHS's.
-    Returns (result, compiled model, status-quo result).
+    by an LP too. The best of these seeds HiGHS as its MIP start, so a time limit always
+    leaves a plan at least as good as every baseline; the plan's bound is kept when it beats
+    HiGHS's. Returns (result, compiled model, {baseline name: (SolveResult or None, note)}).
     """
     if opts.solver != "highs":
-        return solve_with_pyomo(built, opts), None, None
+        return solve_with_pyomo(built, opts), None, {}
     t_start = time.perf_counter()
     t0 = time.perf_counter()
     cm = CompiledModel(built)
     handoff = time.perf_counter() - t0
-    base = None
+    baselines: dict = {}
     starts = []
     radio = built.handles.get("radio") is not None
     quiet = opts.merged(verbose=False)
-    if warm_start and radio:
-        lo, hi = status_quo_bounds(built, cm)
-        base = solve_compiled(cm, quiet, col_lower=lo, col_upper=hi)
-        if base.has_solution:
-            starts.append(base)
+    if warm_start and instance is not None:
+        baselines = _solve_baselines(instance, built, cm, quiet)
+        starts += [r for r, _ in baselines.values() if r is not None and r.has_solution]
     extra = 0.0
     if plan is not None and radio and plan.complete:
         lo, hi = plan_bounds(built, cm, plan)
@@ -92,7 +92,7 @@ def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = Fal
                 res.status = "optimal"
     res.solve_seconds += extra
     res.handoff_seconds = handoff
-    return res, cm, base
+    return res, cm, baselines
 
 
 def plan_bounds(built: BuiltModel, cm: CompiledModel, plan):
@@ -132,28 +132,37 @@ def _round_integers(built: BuiltModel, values: np.ndarray) -> np.ndarray:
     return v
 
 
-def status_quo_bounds(built: BuiltModel, cm: CompiledModel):
-    """Column bounds of the status quo: existing cells built and awake, no candidates."""
-    lb, ub = cm.lb_global.copy(), cm.ub_global.copy()
+def _solve_baselines(instance, built: BuiltModel, cm: CompiledModel, opts: SolverOptions) -> dict:
+    """Evaluate the reference plans (optimizer.scenarios.baselines) on the compiled model."""
+    from ..scenarios.baselines import baseline_plans
+
+    def run(p):
+        if not p.ok:
+            return None, p.note
+        lo = np.maximum(p.lower, cm.lb_global)[cm.colmap]
+        hi = np.minimum(p.upper, cm.ub_global)[cm.colmap]
+        if (lo > hi + 1e-9).any():
+            return None, "the plan breaks a bound the instance fixes (a forced or forbidden cell or site)"
+        res = solve_compiled(cm, opts, col_lower=lo, col_upper=np.maximum(hi, lo))
+        if not res.has_solution:
+            return None, f"the plan is {res.status}: it breaks one of the instance's constraints"
+        return res, ""
+
+    out = {}
+    plans = baseline_plans(instance, built)
+    out["status_quo"] = run(plans["status_quo"])
     r = built.handles.get("radio")
-    if r is None:
-        return None
-    ix = built.handles["radio_index"]
-    T = ix.T
-    X, A = r["x"], r["a"]
-    free = np.flatnonzero(ix.free)
-    ex = ix.existing[free]
-    xc = X.cols(ix.xvar[free])
-    lb[xc[ex]] = 1.0
-    ub[xc[ex]] = 1.0
-    ub[xc[~ex]] = 0.0
-    ct_c = np.repeat(np.arange(len(ix.cell_ids)), T)
-    acols = A.cols(np.arange(len(ct_c)))
-    on = ix.existing[ct_c]
-    lb[acols[on]] = 1.0
-    ub[acols[on]] = 1.0
-    ub[acols[~on]] = 0.0
-    return lb[cm.colmap], ub[cm.colmap]
+    sq = out["status_quo"][0]
+    if r is not None:
+        if sq is not None:
+            flow = sq.values[r["f"].cols(np.arange(r["f"].n))]
+            plans = baseline_plans(instance, built, flow)
+            out["threshold_sleep"] = run(plans["threshold_sleep"])
+        else:
+            out["threshold_sleep"] = (None, "needs the status quo's traffic, which has no feasible plan")
+    if "nearest_dc" in plans:
+        out["nearest_dc"] = run(plans["nearest_dc"])
+    return out
 
 
 def solve(instance, *, objective: str | None = None, time_limit_s: float | None = None,
@@ -203,8 +212,8 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
                                     solver_version=highs_version(),
                                     message=f"period {plan.statuses.index('infeasible')} alone is infeasible"), None, None
     else:
-        res, cm, bres = run_solver(built, opts, warm_start=baseline, plan=plan)
-    base_seconds = bres.solve_seconds if bres is not None else 0.0
+        res, cm, bres = run_solver(built, opts, warm_start=baseline, plan=plan, instance=instance)
+    base_seconds = sum(r.solve_seconds for r, _ in (bres or {}).values() if r is not None)
     summary = {
         "instance": instance.name, "status": res.status, "objective_kind": kind,
         "objective": res.objective, "bound": res.bound, "mip_gap": res.mip_gap,
@@ -226,22 +235,7 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
             say("diagnose")
             diagnosis = diagnose_infeasible(instance, opts)
     extract_seconds = time.perf_counter() - t_extract
-    base_kwh, base_note = None, None
-    if bres is not None:
-        if bres.has_solution:
-            base_kwh = evaluate(instance, built.ledger, _round_integers(built, bres.values))["energy_kwh"]
-        else:
-            base_note = f"status quo is {bres.status}: the existing cells alone cannot meet the instance's constraints"
-    elif baseline and not instance.has_radio:
-        base_note = "no radio part"
-    elif baseline:
-        base_note = f"baseline evaluation needs the highs solver (used {opts.solver})"
-    summary["baseline_energy_kwh"] = base_kwh
-    e = summary.get("energy_kwh")
-    summary["savings_pct"] = (100.0 * (base_kwh - e) / base_kwh
-                              if base_kwh and e is not None else None)
-    if base_note:
-        summary["baseline_note"] = base_note
+    summary.update(_baseline_summary(instance, built, bres, summary, baseline, opts))
     summary.update({
         "solve_seconds": round(res.solve_seconds, 4),
         "build_seconds": round(built.build_seconds, 4),
@@ -268,6 +262,50 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
     if instance.source is not None:
         summary["input_sha256"] = _hash_folder(instance.source)
     return Solution(summary=summary, tables=tables, log=res.log, diagnosis=diagnosis)
+
+
+_FLAT = {"status_quo": ("baseline_energy_kwh", "savings_pct"),
+         "threshold_sleep": ("threshold_energy_kwh", "threshold_savings_pct"),
+         "nearest_dc": ("nearest_dc_energy_kwh", "nearest_dc_savings_pct")}
+
+
+def _baseline_summary(instance, built, bres, summary, asked: bool, opts) -> dict:
+    """Baseline KPIs: nested under ``baselines`` and flat (energy and savings per baseline)."""
+    from ..scenarios.baselines import BASELINES
+    out: dict = {}
+    nested: dict = {}
+    e = summary.get("energy_kwh")
+    for name in BASELINES:
+        kwh_key, pct_key = _FLAT[name]
+        out[kwh_key] = out[pct_key] = None
+        if bres is None or name not in bres:
+            continue
+        res, note = bres[name]
+        if res is None:
+            nested[name] = {"status": "not_feasible", "note": note}
+            continue
+        ev = evaluate(instance, built.ledger, _round_integers(built, res.values))
+        entry = {k: ev[k] for k in ("energy_kwh", "grid_energy_kwh", "carbon_t", "cost_cny",
+                                    "renewable_share")}
+        subs = ev["by_subsystem_kwh"]
+        entry.update(ran_energy_kwh=subs.get("ran", 0.0), dc_energy_kwh=subs.get("dc", 0.0),
+                     transport_energy_kwh=subs.get("transport", 0.0), objective=res.objective,
+                     status="ok", note=note)
+        if e is not None and entry["energy_kwh"] > 0:
+            entry["savings_pct"] = 100.0 * (entry["energy_kwh"] - e) / entry["energy_kwh"]
+        nested[name] = entry
+        out[kwh_key] = entry["energy_kwh"]
+        out[pct_key] = entry.get("savings_pct")
+    sq = nested.get("status_quo")
+    if sq is not None and sq["status"] != "ok":
+        out["baseline_note"] = f"status quo: {sq['note']}"
+    elif bres is None or not bres:
+        if not asked:
+            out["baseline_note"] = "baselines not evaluated (--no-baseline)"
+        elif opts.solver != "highs":
+            out["baseline_note"] = f"baseline evaluation needs the highs solver (used {opts.solver})"
+    out["baselines"] = nested
+    return out
 
 
 def _kpis(instance, built, ev, values) -> dict:

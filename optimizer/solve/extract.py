@@ -48,4 +48,69 @@ def extract_tables(inst, built, values: np.ndarray, ev: dict) -> dict[str, pd.Da
     d = built.handles.get("datacentre")
     if d is not None:
         tables.update(d["tables"](values))
+    tables.update(_report_tables(inst, tables, ev))
     return tables
+
+
+def _report_tables(inst, tables: dict, ev: dict) -> dict[str, pd.DataFrame]:
+    """Hourly totals by subsystem, and per site / data centre / region summaries with their
+    coordinates, so a report can be drawn from the results folder alone."""
+    T = inst.time.periods
+    ph = inst.time.period_hours
+    hw = ph * inst.time.weight  # hours per year one period stands for
+    sub = ev["by_subsystem_kw"]
+    zero = np.zeros(T)
+    out = {}
+    hourly = pd.DataFrame({
+        "period": np.arange(T),
+        "ran_kw": sub.get("ran", zero), "dc_kw": sub.get("dc", zero),
+        "transport_kw": sub.get("transport", zero),
+        "load_kw": ev["load_kw"].sum(axis=0), "renewable_kw": ev["renewable_kw"].sum(axis=0),
+        "green_kw": ev["green_kw"].sum(axis=0), "grid_kw": ev["grid_kw"].sum(axis=0),
+        "awake_4g": 0, "awake_5g": 0})
+    cells = tables.get("cells")
+    if cells is not None:
+        c = cells.merge(inst.cells[["cell", "site", "tech"]], on="cell", how="left")
+        aw = c[c.awake > 0].groupby(["tech", "period"]).size()
+        for tech in ("4g", "5g"):
+            if tech in aw.index.get_level_values(0):
+                hourly[f"awake_{tech}"] = aw[tech].reindex(np.arange(T), fill_value=0).to_numpy()
+        # per site: built cells, mean hours asleep per built cell, yearly energy
+        c = c.sort_values(["cell", "period"])
+        a = c.awake.to_numpy().reshape(-1, T)
+        wake = np.maximum(a - np.roll(a, 1, axis=1), 0).sum(axis=1)  # cyclic wake-ups per cell
+        per_cell = pd.DataFrame({
+            "cell": c.cell.to_numpy()[::T], "site": c.site.to_numpy()[::T],
+            "tech": c.tech.to_numpy()[::T], "built": c.built.to_numpy()[::T] > 0,
+            "asleep_h": (c.built - c.awake).to_numpy().reshape(-1, T).sum(axis=1) * ph,
+            "kwh": c.power_w.to_numpy().reshape(-1, T).sum(axis=1) / 1000.0 * hw})
+        wk = inst.cells.set_index("cell").wake_kwh.reindex(per_cell.cell).to_numpy(float)
+        per_cell["kwh"] += wake * wk * inst.time.weight
+        on = c.groupby(["site", "period"]).awake.max().unstack(fill_value=0)
+        over = inst.sites.set_index("site").overhead_w
+        site_kwh = (on.sum(axis=1) * over.reindex(on.index).to_numpy(float) / 1000.0 * hw)
+        b = per_cell[per_cell.built]
+        g = b.groupby("site")
+        sites = inst.sites[["site", "region", "lat", "lon"]].copy()
+        sites["cells"] = sites.site.map(g.size()).fillna(0).astype(int)
+        sites["cells_5g"] = sites.site.map(b[b.tech == "5g"].groupby("site").size()).fillna(0).astype(int)
+        sites["hours_asleep"] = sites.site.map(g.asleep_h.mean()).fillna(0.0)
+        sites["energy_kwh"] = (sites.site.map(per_cell.groupby("site").kwh.sum()).fillna(0.0)
+                               + sites.site.map(site_kwh).fillna(0.0))
+        out["sites"] = sites
+    out["hourly"] = hourly
+    dcs = tables.get("dcs")
+    if dcs is not None and inst.datacentres is not None:
+        g = dcs.groupby("dc")
+        ds = inst.datacentres[["dc", "region", "lat", "lon"]].copy()
+        ds["open"] = ds.dc.map(g.open.max()).fillna(0).astype(int)
+        ds["it_kw_mean"] = ds.dc.map(g.it_kw.mean()).fillna(0.0)
+        ds["it_kw_peak"] = ds.dc.map(g.it_kw.max()).fillna(0.0)
+        ds["energy_kwh"] = ds.dc.map(g.facility_kw.sum() * hw).fillna(0.0)
+        out["dc_sites"] = ds
+    reg = inst.regions[["region", "lat", "lon", "grid_co2_kg_per_kwh"]].copy()
+    reg["load_kwh"] = ev["load_kw"].sum(axis=1) * hw
+    reg["green_kwh"] = ev["green_kw"].sum(axis=1) * hw
+    reg["grid_kwh"] = ev["grid_kw"].sum(axis=1) * hw
+    out["region_summary"] = reg
+    return out
