@@ -57,6 +57,7 @@ def build_model(inst, objective: str | None = None, *, diagnose: bool = False) -
     """
     t0 = time.perf_counter()
     kind = objective or inst.objective
+    _check_locks(inst)
     gc_was = gc.isenabled()
     gc.disable()  # about half of a Pyomo build is garbage collection (docs/performance.md)
     try:
@@ -74,6 +75,16 @@ def build_model(inst, objective: str | None = None, *, diagnose: bool = False) -
         if gc_was:
             gc.enable()
     return BuiltModel(m, b, ledger, handles, kind, time.perf_counter() - t0, diagnose)
+
+
+def _check_locks(inst) -> None:
+    """Forced and forbidden ids (scenarios) must name cells and sites of the instance."""
+    from ..instance.locks import check_locks, has_locks
+    if has_locks(inst):
+        problems = check_locks(inst, reach=False)
+        if problems:
+            from ..instance import InstanceError
+            raise InstanceError(problems)
 
 
 def _slack_objective(b: ModelBuilder, handles: dict) -> None:

@@ -25,11 +25,15 @@ def add_datacentre(b: ModelBuilder, inst, ledger: Ledger) -> dict:
     rpos = pd.Series(np.arange(len(inst.regions)), index=inst.regions.region.to_numpy())
     dpos = pd.Series(np.arange(len(dcs)), index=dcs.dc.to_numpy())
     nd = len(dcs)
-    existing = (dcs.status == "existing").to_numpy()
-    cand = np.flatnonzero(~existing)
+    # scenarios: a forbidden site is closed (existing ones too) and gets no load; a forced
+    # candidate is open (o >= 1)
+    forbidden = dcs.dc.isin(inst.forbidden_dcs).to_numpy()
+    forced = dcs.dc.isin(inst.forced_dcs).to_numpy()
+    existing = (dcs.status == "existing").to_numpy() & ~forbidden
+    cand = np.flatnonzero(~existing & ~forbidden)
     ovar = np.full(nd, -1)
     ovar[cand] = np.arange(len(cand))
-    O = b.var("o", len(cand), binary=True, lb=0.0, ub=1.0)
+    O = b.var("o", len(cand), binary=True, lb=forced[cand].astype(float), ub=1.0)
     cap = dcs.max_it_kw.to_numpy(float)
     pue = dcs.pue.to_numpy(float)
     fixed = dcs.fixed_kw.to_numpy(float)
@@ -51,7 +55,8 @@ def add_datacentre(b: ModelBuilder, inst, ledger: Ledger) -> dict:
     # route-class pairs that carry demand somewhere in the horizon
     rc_route, rc_class = [], []
     for k in (0, 1):
-        ok = (allowed_i if k == 0 else np.ones(len(routes), bool)) & (dem[rr, k, :].sum(axis=1) > 0)
+        ok = ((allowed_i if k == 0 else np.ones(len(routes), bool)) & (dem[rr, k, :].sum(axis=1) > 0)
+              & ~forbidden[rd])
         idx = np.flatnonzero(ok)
         rc_route.append(idx)
         rc_class.append(np.full(len(idx), k))

@@ -31,11 +31,12 @@ def add_radio(b: ModelBuilder, inst, ix: RadioIndex, ledger: Ledger, *, diagnose
 
     # ---- x: existence decisions
     nx_ = int(ix.free.sum())
-    X = b.var("x", nx_, binary=True, lb=0.0, ub=1.0)
     free_cells = np.flatnonzero(ix.free)
+    # a forbidden existing cell is retired: its x is bounded to 0 (forced cells are constants)
+    X = b.var("x", nx_, binary=True, lb=0.0, ub=np.where(ix.forbidden[free_cells], 0.0, 1.0))
 
-    # ---- a: awake; forced on when sleeping is off for fixed cells
-    a_ub = np.where((ix.free | ix.fixed_on)[ct_c], 1.0, 0.0)
+    # ---- a: awake; forced on when sleeping is off for fixed cells; never for forbidden cells
+    a_ub = np.where(((ix.free | ix.fixed_on) & ~ix.forbidden)[ct_c], 1.0, 0.0)
     a_lb = np.zeros(nc * T)
     if not ran.allow_sleep:
         a_lb[ix.fixed_on[ct_c]] = 1.0
@@ -167,9 +168,10 @@ def add_radio(b: ModelBuilder, inst, ix: RadioIndex, ledger: Ledger, *, diagnose
 
     # ---- at most max_new_cells candidates built
     cand_free = np.flatnonzero(ix.free & ~ix.existing)
+    n_forced_new = int((ix.forced & ~ix.existing).sum())  # forced candidates count as built
     if ran.max_new_cells is not None and len(cand_free):
         b.rows("max_new_cells", 1, np.zeros(len(cand_free)), X.cols(ix.xvar[cand_free]),
-               np.ones(len(cand_free)), ub=float(ran.max_new_cells))
+               np.ones(len(cand_free)), ub=float(ran.max_new_cells - n_forced_new))
 
     # ---- power into the regional ledger (kW per region-period)
     rt_ct = ix.cell_region[ct_c] * T + ct_t
@@ -191,6 +193,13 @@ def add_radio(b: ModelBuilder, inst, ix: RadioIndex, ledger: Ledger, *, diagnose
         ledger.add_power(V, rt_ct, np.arange(nc * T), ix.wake_kwh[ct_c] / ph)
     cand = np.flatnonzero(ix.free & ~ix.existing)
     ledger.add_yearly(X, ix.cell_region[cand], ix.xvar[cand], ix.embodied[cand])
+    forced_new = np.flatnonzero(ix.forced & ~ix.existing & (ix.embodied > 0))
+    if len(forced_new):
+        # a forced candidate is built like any other: its embodied energy counts, through a
+        # column fixed at 1 so that it is booked to the radio part like the free candidates'
+        XF = b.var("x_forced", len(forced_new), lb=1.0, ub=1.0)
+        ledger.add_yearly(XF, ix.cell_region[forced_new], np.arange(len(forced_new)),
+                          ix.embodied[forced_new])
     if U is not None and not diagnose:
         w = inst.time.weight
         ledger.add_penalty(U, ix.area_region[at_d // T], np.arange(len(at_d)),
@@ -210,6 +219,7 @@ def interchangeable_pairs(ix: RadioIndex) -> tuple[np.ndarray, np.ndarray]:
     links = np.full(nc, None, dtype=object)
     links[sig.index.to_numpy()] = sig.to_numpy()
     df = pd.DataFrame({"site": ix.cell_site, "g5": ix.is5g, "ex": ix.existing, "free": ix.free,
+                       "forbidden": ix.forbidden, "forced": ix.forced,
                        "cap": ix.cap, "act": ix.active_w, "load": ix.load_w, "sl": ix.sleep_w,
                        "wk": ix.wake_kwh, "emb": ix.embodied, "links": links})
     df = df[df.links.notna()]
