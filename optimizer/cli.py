@@ -18,9 +18,10 @@ def _fail(msg: str, code: int = 2):
 
 
 def _load(path: Path):
-    from .instance import InstanceError, load_instance
+    from .instance import InstanceError
+    from .scenarios.scenario import load_any
     try:
-        inst = load_instance(path)
+        inst = load_any(path)  # an instance folder, or a scenario file applied to its base
     except InstanceError as e:
         for line in e.problems:
             typer.echo(f"{path}: {line}" if not line.startswith(str(path)) else line, err=True)
@@ -42,8 +43,8 @@ def _progress(verbose: bool):
 
 
 @app.command()
-def validate(instance: Path = typer.Argument(..., help="instance folder")):
-    """Check an instance folder and print a short summary of it."""
+def validate(instance: Path = typer.Argument(..., help="instance folder or scenario file")):
+    """Check an instance folder (or a scenario file) and print a short summary of it."""
     inst = _load(instance)
     typer.echo(f"{instance}: valid")
     for k, v in inst.summary().items():
@@ -70,7 +71,7 @@ def info(instance: Path = typer.Argument(..., help="instance folder"),
 
 
 @app.command()
-def solve(instance: Path = typer.Argument(..., help="instance folder"),
+def solve(instance: Path = typer.Argument(..., help="instance folder or scenario file"),
           out: Optional[Path] = typer.Option(None, "--out", help="results folder (default results/<name>)"),
           objective: Optional[str] = typer.Option(None, "--objective",
                                                   help="energy | grid_energy | carbon | cost"),
@@ -138,6 +139,105 @@ def solve(instance: Path = typer.Argument(..., help="instance folder"),
 
 
 @app.command()
+def compare(base: Path = typer.Argument(..., help="instance folder (or scenario file): the first row"),
+            scenarios: list[Path] = typer.Argument(..., help="scenario files (docs/scenarios.md)"),
+            out: Path = typer.Option(..., "--out", help="folder: a results folder per run, comparison.csv"),
+            objective: Optional[str] = typer.Option(None, "--objective",
+                                                    help="energy | grid_energy | carbon | cost"),
+            time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds per run"),
+            mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="relative, 0.01 = 1 %"),
+            threads: Optional[int] = typer.Option(None, "--threads",
+                                                  help="per run (default 1 with several workers)"),
+            seed: Optional[int] = typer.Option(None, "--seed"),
+            fmt: str = typer.Option("csv", "--format", help="csv, or csv,parquet"),
+            workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                                  help="runs solved at once (default min(2, runs))")):
+    """Solve a base instance and scenarios side by side; write and print their comparison."""
+    from .instance.schema import OBJECTIVES
+    if objective is not None and objective not in OBJECTIVES:
+        _fail(f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
+    bad = [f for f in formats if f not in ("csv", "parquet")]
+    if bad:
+        _fail(f"--format: unknown format {', '.join(bad)} (csv, parquet)")
+    if "parquet" in formats:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            _fail("--format parquet needs pyarrow (pip install 'netopt[parquet]')")
+    if not base.exists():
+        _fail(f"{base}: no such instance folder or scenario file")
+    from .scenarios.comparison import compare as run_compare
+    from .scenarios.comparison import failed
+    n = 1 + len(scenarios)
+    w = max(1, min(workers or min(2, n), n))
+    typer.echo(f"netopt: compare: {n} runs, {w} at a time", err=True)
+    tick, stop = _compare_progress(n)
+    try:
+        table = run_compare(base, scenarios, out, objective=objective, time_limit_s=time_limit,
+                            mip_gap=mip_gap, threads=threads, seed=seed, formats=formats,
+                            workers=w, progress=tick)
+    finally:
+        stop()
+    _print_comparison(table)
+    typer.echo(f"comparison: {out / 'comparison.csv'}")
+    bad_rows = failed(table)
+    for r in bad_rows.itertuples():
+        msg = str(r.message or "")
+        msg = msg[len(r.source) + 2:] if msg.startswith(f"{r.source}: ") else msg
+        typer.echo(f"netopt: {r.source}: {r.status}: {msg}", err=True)
+    if len(bad_rows):
+        raise typer.Exit(1)
+
+
+def _compare_progress(total: int):
+    """A rich progress bar on a terminal, one plain line per finished run otherwise."""
+    def line(row, done, n):
+        secs = row.get("seconds") or 0.0
+        return f"[{done}/{n}] {row['scenario']}: {row['status']} ({secs:.1f} s)"
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, \
+            TextColumn, TimeElapsedColumn
+        bar = Progress(SpinnerColumn(), TextColumn("netopt: compare"), BarColumn(),
+                       MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True))
+        task = bar.add_task("compare", total=total)
+        bar.start()
+
+        def tick(row, done, n):
+            bar.console.print(line(row, done, n))
+            bar.update(task, completed=done)
+        return tick, bar.stop
+    return (lambda row, done, n: typer.echo(f"netopt: compare: {line(row, done, n)}", err=True)), \
+        (lambda: None)
+
+
+def _print_comparison(table) -> None:
+    """The key columns of a comparison as a rich table on stdout."""
+    from rich.console import Console
+    from rich.table import Table
+
+    def num(v, signed=False):
+        if v is None or v != v:
+            return "-"
+        return f"{v:+.6g}" if signed else f"{v:.6g}"
+
+    t = Table(title="comparison (per year; difference from the first row)")
+    cols = [("scenario", "scenario", False), ("status", "status", False),
+            ("energy_kwh", "energy kWh", False), ("energy_kwh_vs_first", "Δ energy kWh", True),
+            ("carbon_t", "carbon t", False), ("carbon_t_vs_first", "Δ carbon t", True),
+            ("cost_cny", "cost CNY", False), ("cost_cny_vs_first", "Δ cost CNY", True),
+            ("savings_pct", "savings %", False)]
+    cols = [c for c in cols if c[0] in table.columns]
+    for key, label, _ in cols:
+        t.add_column(label, justify="left" if key in ("scenario", "status") else "right")
+    for _, r in table.iterrows():
+        t.add_row(*[str(r[key]) if key in ("scenario", "status") else num(r[key], signed)
+                    for key, _, signed in cols])
+    Console(width=None if sys.stdout.isatty() else 140).print(t)
+
+
+@app.command()
 def generate(out: Path = typer.Argument(..., help="folder to write"),
              sites: int = typer.Option(..., "--sites", min=1),
              hours: int = typer.Option(24, "--hours", min=1),
@@ -181,20 +281,6 @@ def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts
                      time_limit_s=time_limit, threads=threads, milan=milan,
                      workers=workers)
     typer.echo(json.dumps(rows, indent=1))
-
-
-@app.command()
-def report(path: Path = typer.Argument(..., help="results, comparison or Pareto folder"),
-           out: Optional[Path] = typer.Option(None, "--out", help="HTML file (default PATH/report.html)"),
-           pareto: Optional[Path] = typer.Option(None, "--pareto", help="also draw this Pareto folder"),
-           title: Optional[str] = typer.Option(None, "--title", help="page title")):
-    """Write one self-contained HTML report (inline figures, no external files) of a folder."""
-    from .report import ReportError, write_report
-    try:
-        written = write_report(path, out, pareto=pareto, title=title)
-    except ReportError as e:
-        _fail(str(e))
-    typer.echo(f"wrote {written}")
 
 
 def main():  # pragma: no cover

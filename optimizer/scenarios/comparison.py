@@ -1,0 +1,227 @@
+"""Solving a base instance and scenarios side by side: ``compare`` and comparison.csv.
+
+Every run is solved in its own spawned process, which reads its instance from the file paths
+(no Pyomo object crosses processes), solves it with ``optimizer.solve`` and writes its results
+folder ``OUT/<slug>/``. A run that fails (invalid scenario, infeasible, solver error, an
+exception in the child) is recorded in its row and never stops the others.
+"""
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing as mp
+import numbers
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import pandas as pd
+
+from .scenario import ScenarioError, is_scenario_file, read_scenario, slugify
+
+LEAD = ("scenario", "source", "status", "message", "results")
+OK = ("optimal", "feasible")
+KEY_COLUMNS = ("energy_kwh", "carbon_t", "cost_cny", "savings_pct")
+
+
+def _plain(v):
+    """A summary value as a plain Python scalar (numpy scalars unwrapped)."""
+    import numpy as np
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _scalar(v) -> bool:
+    return v is None or isinstance(v, (bool, str, numbers.Real))
+
+
+def _numeric(v) -> bool:
+    return (isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _run_one(job: dict) -> dict:
+    """Load, solve and write one run (in a child process). Returns a plain row dict."""
+    t0 = time.perf_counter()
+    row = {"status": "error", "message": "", "results": "", "summary": {}}
+    try:
+        from ..instance import InstanceError
+        from .scenario import load_any
+        try:
+            inst = load_any(job["source"], job.get("base"))
+        except InstanceError as e:
+            first = e.problems[0] if e.problems else "invalid"
+            more = f" (+{len(e.problems) - 1} more)" if len(e.problems) > 1 else ""
+            row.update(status="invalid", message=_one_line(first + more))
+            return row
+        from ..solve import solve
+        opts = job["options"]
+        sol = solve(inst, objective=opts.get("objective"), time_limit_s=opts.get("time_limit_s"),
+                    mip_gap=opts.get("mip_gap"), threads=opts.get("threads"),
+                    seed=opts.get("seed"))
+        s = sol.summary
+        if not (s["status"] == "error" and not sol.ok):
+            sol.write(Path(job["out"]) / job["slug"], tuple(opts.get("formats") or ("csv",)))
+            row["results"] = job["slug"]
+        row["status"] = s["status"]
+        row["summary"] = {k: _plain(v) for k, v in s.items() if _scalar(_plain(v))}
+        if s["status"] == "infeasible":
+            why = "; ".join(sol.diagnosis[:3]) if sol.diagnosis else "no plan meets every constraint"
+            more = f" (+{len(sol.diagnosis) - 3} more)" if len(sol.diagnosis) > 3 else ""
+            row["message"] = _one_line(f"infeasible: {why}{more}")
+        elif s["status"] == "time_limit_no_solution":
+            row["message"] = "no plan found within the time limit"
+        elif s["status"] not in OK:
+            row["message"] = _one_line(f"{s['status']}: {s.get('solver_message') or ''}")
+        elif s["status"] == "feasible" and s.get("mip_gap") is not None:
+            row["message"] = f"stopped at a gap of {s['mip_gap'] * 100:.3g} %"
+    except BaseException as e:  # noqa: BLE001 - a child's failure is recorded in its row
+        row.update(status="error", message=_one_line(f"{type(e).__name__}: {e}"))
+    finally:
+        row["seconds"] = round(time.perf_counter() - t0, 3)
+    return row
+
+
+def _jobs(base, scenarios, out: Path, options: dict) -> tuple[list[dict], list[dict]]:
+    """(jobs to run, rows known before running: scenario files that cannot be read)."""
+    jobs, rows = [], []
+    used: set[str] = set()
+
+    def unique(slug: str) -> str:
+        s, i = slug, 2
+        while s in used:
+            s, i = f"{slug}-{i}", i + 1
+        used.add(s)
+        return s
+
+    entries = [("base", Path(base), None)]
+    for path in scenarios:
+        path = Path(path)
+        name, problem = path.stem, None
+        if is_scenario_file(path):
+            try:
+                name = read_scenario(path).name
+            except ScenarioError as e:
+                problem = e.problems
+        entries.append((name, path, problem))
+    for i, (name, path, problem) in enumerate(entries):
+        slug = unique(slugify(name) if i else "base")
+        job = dict(index=i, scenario=name, source=str(path), slug=slug, out=str(out),
+                   base=str(base) if i else None, options=options)
+        if problem is not None:
+            more = f" (+{len(problem) - 1} more)" if len(problem) > 1 else ""
+            rows.append({**job, "status": "invalid", "message": _one_line(problem[0] + more),
+                         "results": "", "summary": {}, "seconds": 0.0})
+        else:
+            jobs.append(job)
+    return jobs, rows
+
+
+def compare(base, scenarios, out, *, objective: str | None = None,
+            time_limit_s: float | None = None, mip_gap: float | None = None,
+            threads: int | None = None, seed: int | None = None,
+            formats: tuple[str, ...] = ("csv",), workers: int | None = None,
+            progress=None) -> pd.DataFrame:
+    """Solve ``base`` (an instance folder or scenario file) and each scenario file, in
+    parallel processes, and write ``out/comparison.csv`` and ``out/comparison.json``.
+
+    A scenario file without a ``base`` of its own is applied to ``base``. Each run's results
+    folder is ``out/<slug>/`` (the base's is ``out/base/``). ``workers`` processes (default
+    min(2, runs)) each solve with ``threads`` (default 1 when several workers run).
+    ``progress(row, done, total)`` is called as each run finishes. Returns the comparison
+    table, one row per run in the order given, the base first. A script that calls this
+    must guard its entry point with ``if __name__ == "__main__":`` (spawned processes).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    n = 1 + len(scenarios)
+    workers = max(1, min(workers or min(2, n), n))
+    if threads is None and workers > 1:
+        threads = 1
+    options = dict(objective=objective, time_limit_s=time_limit_s, mip_gap=mip_gap,
+                   threads=threads, seed=seed, formats=list(formats))
+    jobs, rows = _jobs(base, scenarios, out, options)
+    done = len(rows)
+    for r in rows:
+        if progress:
+            progress(r, done, n)
+    if jobs:
+        ctx = mp.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as ex:
+            futures = {ex.submit(_run_one, job): job for job in jobs}
+            for fut in as_completed(futures):
+                job = futures[fut]
+                try:
+                    res = fut.result()
+                except BaseException as e:  # noqa: BLE001 - the worker process died
+                    res = {"status": "error", "results": "", "summary": {}, "seconds": 0.0,
+                           "message": _one_line(f"the worker process failed: {type(e).__name__}: {e}")}
+                row = {**job, **res}
+                rows.append(row)
+                done += 1
+                if progress:
+                    progress(row, done, n)
+    rows.sort(key=lambda r: r["index"])
+    table = comparison_table(rows)
+    write_comparison(table, out, options)
+    return table
+
+
+def comparison_table(rows: list[dict]) -> pd.DataFrame:
+    """One row per run: LEAD columns, every scalar KPI of the summaries (SUMMARY_KEYS order
+    first, then any other in order of appearance), and ``<kpi>_vs_first`` for every numeric
+    KPI (value minus the first row's; empty when either is missing)."""
+    from ..solution import SUMMARY_KEYS
+    keys: list[str] = [k for k in SUMMARY_KEYS if k not in LEAD]
+    for r in rows:
+        for k in r["summary"]:
+            if k not in keys and k not in LEAD:
+                keys.append(k)
+    data = []
+    for r in rows:
+        d = {"scenario": r["scenario"], "source": r["source"], "status": r["status"],
+             "message": r.get("message", ""), "results": r.get("results", "")}
+        for k in keys:
+            d[k] = r["summary"].get(k)
+        data.append(d)
+    numeric = [k for k in keys
+               if any(_numeric(d[k]) for d in data)
+               and all(d[k] is None or _numeric(d[k]) for d in data)]
+    first = data[0] if data else {}
+    for d in data:
+        for k in numeric:
+            a, b = d.get(k), first.get(k)
+            d[f"{k}_vs_first"] = a - b if _numeric(a) and _numeric(b) else None
+    cols = list(LEAD) + keys + [f"{k}_vs_first" for k in numeric]
+    return pd.DataFrame(data, columns=cols)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_comparison(table: pd.DataFrame, out: Path, options: dict | None = None) -> None:
+    """``out/comparison.csv`` and ``out/comparison.json``, each written atomically."""
+    _atomic_write(out / "comparison.csv", table.to_csv(index=False, float_format="%.10g"))
+    rows = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+             for k, v in rec.items()} for rec in table.astype(object).where(table.notna(), None)
+            .to_dict(orient="records")]
+    doc = {"order": list(table.scenario), "columns": list(table.columns), "rows": rows,
+           "options": {k: v for k, v in (options or {}).items()}}
+    _atomic_write(out / "comparison.json", json.dumps(doc, indent=1, default=str) + "\n")
+
+
+def failed(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows whose run found no plan (or could not run)."""
+    return table[~table.status.isin(OK)]
