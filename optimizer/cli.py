@@ -283,6 +283,20 @@ def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts
     typer.echo(json.dumps(rows, indent=1))
 
 
+@app.command()
+def report(path: Path = typer.Argument(..., help="results, comparison or Pareto folder"),
+           out: Optional[Path] = typer.Option(None, "--out", help="HTML file (default PATH/report.html)"),
+           pareto: Optional[Path] = typer.Option(None, "--pareto", help="also draw this Pareto folder"),
+           title: Optional[str] = typer.Option(None, "--title", help="page title")):
+    """Write one self-contained HTML report (inline figures, no external files) of a folder."""
+    from .report import ReportError, write_report
+    try:
+        written = write_report(path, out, pareto=pareto, title=title)
+    except ReportError as e:
+        _fail(str(e))
+    typer.echo(f"wrote {written}")
+
+
 def main():  # pragma: no cover
     app()
 
