@@ -4,9 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BROWSER := $(VENV)/.browser
 INSTANCE ?= instances/milan
 
-.PHONY: run test bench venv clean
+.PHONY: run test bench venv browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +17,17 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Headless Chromium for the report's browser tests (Debian package; needs root or sudo once).
+$(BROWSER): scripts/setup-browser | $(STAMP)
+	scripts/setup-browser
+	touch $(BROWSER)
+
+browser: $(BROWSER)
+
 run: $(STAMP)
 	$(BIN)/netopt solve $(INSTANCE) --time-limit 120 --workers 2
 
-test: $(STAMP)
+test: $(STAMP) $(BROWSER)
 	$(BIN)/python -m pytest -q -m "not bench" tests
 
 bench: $(STAMP)
