@@ -124,6 +124,10 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
             typer.echo(f"  baseline {s['baseline_energy_kwh']:.6g} kWh/yr  savings {s['savings_pct']:.2f} %")
         elif s.get("baseline_note"):
             typer.echo(f"  baseline: {s['baseline_note']}")
+        for key, label in (("threshold", "threshold sleep rule"), ("nearest_dc", "nearest data centre")):
+            if s.get(f"{key}_savings_pct") is not None:
+                typer.echo(f"  {label} {s[f'{key}_energy_kwh']:.6g} kWh/yr"
+                           f"  savings {s[f'{key}_savings_pct']:.2f} %")
         typer.echo(f"  cells built {s['cells_built']}  retired {s['cells_retired']}"
                    f"  build {s['build_seconds']:.2f} s  solve {s['solve_seconds']:.2f} s")
         typer.echo(f"  results: {out}")
@@ -136,6 +140,46 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
         _fail(f"{instance}: no plan found within the time limit "
               f"({s.get('solver_options', {}).get('time_limit')} s); raise --time-limit", 1)
     _fail(f"{instance}: {s['status']}: {s.get('solver_message')}", 1)
+
+
+@app.command()
+def pareto(instance: Path = typer.Argument(..., help="instance folder"),
+           x: str = typer.Option("energy", "--x", help="criterion minimised: energy | grid_energy | carbon | cost | new_5g_cells"),
+           y: str = typer.Option("carbon", "--y", help="criterion bounded by epsilon (same choices)"),
+           points: int = typer.Option(5, "--points", min=2, help="points on the front"),
+           out: Optional[Path] = typer.Option(None, "--out", help="folder (default results/<name>-pareto-<x>-<y>)"),
+           time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds per solve"),
+           mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="relative, per solve"),
+           threads: Optional[int] = typer.Option(None, "--threads"),
+           seed: Optional[int] = typer.Option(None, "--seed")):
+    """Trace the Pareto front of two criteria (epsilon-constraint) and plot it."""
+    from .scenarios.pareto import CRITERIA
+    from .scenarios.pareto import pareto as trace
+    for flag, k in (("--x", x), ("--y", y)):
+        if k not in CRITERIA:
+            _fail(f"{flag} must be one of {', '.join(CRITERIA)}, got {k!r}")
+    if x == y:
+        _fail("--x and --y must be different criteria")
+    inst = _load(instance)
+    if "new_5g_cells" in (x, y) and not inst.has_radio:
+        _fail(f"{instance}: new_5g_cells needs a radio part")
+    say, stop = _progress(False)
+    try:
+        front = trace(inst, x, y, points, time_limit_s=time_limit, mip_gap=mip_gap,
+                      threads=threads, seed=seed, progress=say)
+    except RuntimeError as e:
+        _fail(f"{instance}: {e}", 1)
+    finally:
+        stop()
+    out = out or Path("results") / f"{inst.name}-pareto-{x}-{y}"
+    front.write(out)
+    for note in front.notes:
+        typer.echo(f"note: {note}")
+    typer.echo(f"{inst.name}: {len(front.points)} points, {front.seconds:.1f} s")
+    for r in front.points.itertuples():
+        flag = "  (dominated: time limit)" if r.dominated else ""
+        typer.echo(f"  {x} {r.x:.6g}  {y} {r.y:.6g}  [{r.status}]{flag}")
+    typer.echo(f"  results: {out}")
 
 
 @app.command()

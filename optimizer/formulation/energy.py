@@ -42,10 +42,7 @@ def region_factor(inst, kind: str) -> np.ndarray:
 def add_objective(b: ModelBuilder, inst, ledger: Ledger, kind: str) -> dict:
     T = inst.time.periods
     R = len(inst.regions)
-    hw = inst.time.period_hours * inst.time.weight  # hours per year a period stands for
     ren = renewable_kw(inst).reshape(-1)
-    fac = region_factor(inst, kind)
-    rt_region = np.repeat(np.arange(R), T)
     power = ledger.power or [(None, np.zeros(0, int), np.zeros(0, int), np.zeros(0))]
     cols = np.concatenate([blk.cols(idx) if blk is not None else idx for blk, rt, idx, c in power])
     rts = np.concatenate([rt for blk, rt, idx, c in power])
@@ -54,11 +51,6 @@ def add_objective(b: ModelBuilder, inst, ledger: Ledger, kind: str) -> dict:
     G = None
     # grid variables only where renewables can make grid differ from load (never for energy)
     grid_rt = np.zeros(R * T, bool) if kind == "energy" else ren > 0
-    obj_cols, obj_coef, obj_const = [], [], 0.0
-    direct = ~grid_rt[rts]
-    obj_cols.append(cols[direct])
-    obj_coef.append(coefs[direct] * hw * fac[rt_region[rts[direct]]])
-    obj_const += float((const[~grid_rt] * hw * fac[rt_region[~grid_rt]]).sum())
     if grid_rt.any():
         g_rt = np.flatnonzero(grid_rt)
         G = b.var("grid", len(g_rt), lb=0.0)
@@ -70,7 +62,40 @@ def add_objective(b: ModelBuilder, inst, ledger: Ledger, kind: str) -> dict:
         b.rows("balance", n, np.r_[np.arange(n), pos[rts[sel]]],
                np.r_[G.cols(np.arange(n)), cols[sel]], np.r_[np.ones(n), -coefs[sel]],
                lb=const[g_rt] - ren[g_rt])
-        obj_cols.append(G.cols(np.arange(n)))
+    handle = dict(grid=G, grid_rt=grid_rt)
+    b.objective(*criterion_terms(inst, ledger, handle, kind))
+    return handle
+
+
+def criterion_terms(inst, ledger: Ledger, handle: dict, kind: str):
+    """(columns, coefficients, constant) of a yearly criterion over the model's columns.
+
+    ``kind`` is an objective (energy, grid_energy, carbon, cost); ``handle`` is what
+    :func:`add_objective` returned. A grid-based criterion needs the grid variables, which
+    exist when the model was built for a grid-based objective; energy never uses them.
+    """
+    T = inst.time.periods
+    R = len(inst.regions)
+    hw = inst.time.period_hours * inst.time.weight
+    fac = region_factor(inst, kind)
+    rt_region = np.repeat(np.arange(R), T)
+    ren = renewable_kw(inst).reshape(-1)
+    G, grid_rt = handle["grid"], handle["grid_rt"]
+    if kind != "energy" and (ren > 0).any() and not grid_rt.any():
+        raise ValueError(f"criterion {kind!r} needs a model built for a grid-based objective")
+    use = grid_rt if kind != "energy" else np.zeros(R * T, bool)
+    power = ledger.power or [(None, np.zeros(0, int), np.zeros(0, int), np.zeros(0))]
+    cols = np.concatenate([blk.cols(idx) if blk is not None else idx for blk, rt, idx, c in power])
+    rts = np.concatenate([rt for blk, rt, idx, c in power])
+    coefs = np.concatenate([c for blk, rt, idx, c in power])
+    const = ledger.const_kw.reshape(-1)
+    direct = ~use[rts]
+    obj_cols = [cols[direct]]
+    obj_coef = [coefs[direct] * hw * fac[rt_region[rts[direct]]]]
+    obj_const = float((const[~use] * hw * fac[rt_region[~use]]).sum())
+    if use.any():
+        g_rt = np.flatnonzero(grid_rt)
+        obj_cols.append(G.cols(np.arange(len(g_rt))))
         obj_coef.append(hw * fac[rt_region[g_rt]])
     if kind in ("energy", "grid_energy"):
         for blk, reg, idx, kwh in ledger.yearly:
@@ -80,9 +105,7 @@ def add_objective(b: ModelBuilder, inst, ledger: Ledger, kind: str) -> dict:
     for blk, reg, idx, kwh in ledger.penalty:
         obj_cols.append(blk.cols(idx))
         obj_coef.append(kwh * fac[reg])
-    b.objective(np.concatenate(obj_cols) if obj_cols else [], np.concatenate(obj_coef)
-                if obj_coef else [], obj_const)
-    return dict(grid=G, grid_rt=grid_rt)
+    return np.concatenate(obj_cols), np.concatenate(obj_coef), obj_const
 
 
 def evaluate(inst, ledger: Ledger, values: np.ndarray) -> dict:
