@@ -261,10 +261,13 @@ def _print_comparison(table) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    def num(v, signed=False):
+    def num(v, signed=False, scale=0.0):
         if v is None or v != v:
             return "-"
-        return f"{v:+.6g}" if signed else f"{v:.6g}"
+        if abs(v) <= 1e-9 * max(abs(scale), 1.0):  # rounding noise of the solver
+            v = 0.0
+        sign = "+" if signed else ""
+        return f"{v:{sign},.0f}" if abs(v) >= 1000 else f"{v:{sign}.4g}"
 
     t = Table(title="comparison (per year; difference from the first row)")
     cols = [("scenario", "scenario", False), ("status", "status", False),
@@ -275,8 +278,10 @@ def _print_comparison(table) -> None:
     cols = [c for c in cols if c[0] in table.columns]
     for key, label, _ in cols:
         t.add_column(label, justify="left" if key in ("scenario", "status") else "right")
+    first = table.iloc[0] if len(table) else {}
     for _, r in table.iterrows():
-        t.add_row(*[str(r[key]) if key in ("scenario", "status") else num(r[key], signed)
+        t.add_row(*[str(r[key]) if key in ("scenario", "status") else
+                    num(r[key], signed, first.get(key.removesuffix("_vs_first"), 0.0) or 0.0)
                     for key, _, signed in cols])
     Console(width=None if sys.stdout.isatty() else 140).print(t)
 
