@@ -82,7 +82,7 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
           solver: Optional[str] = typer.Option(None, "--solver", help="highs (default) or any Pyomo solver"),
           verbose: bool = typer.Option(False, "--verbose", "-v", help="show the solver log"),
           fmt: str = typer.Option("csv", "--format", help="csv, or csv,parquet"),
-          no_baseline: bool = typer.Option(False, "--no-baseline", help="skip the status-quo evaluation"),
+          no_baseline: bool = typer.Option(False, "--no-baseline", help="skip the baselines (status quo, threshold rule, nearest data centre)"),
           strategy: str = typer.Option("auto", "--strategy", help="auto | monolithic | periods"),
           workers: int = typer.Option(1, "--workers", min=1, help="processes for the period solves")):
     """Solve an instance and write its results folder."""
