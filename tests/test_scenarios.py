@@ -387,3 +387,23 @@ def test_compare_library_records_infeasible_runs(tmp_path):
         == "infeasible"
     # half the traffic: strictly less load power, so strictly less energy (as for x2 above)
     assert t.energy_kwh_vs_first[2] < 0 and pd.isna(t.energy_kwh_vs_first[1])
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "instances").glob("*/scenarios/*.toml")),
+                         ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
+def test_shipped_scenarios_validate(path):
+    sc, inst = load_scenario(path)
+    assert sc.base is not None and inst.name.endswith("+" + sc.slug)
+    assert sc.description
+
+
+def test_china_2030_factors_follow_the_stated_assumption():
+    # instances/china/scenarios/README.md: factor 2030 = factor 2022 x (1 - 0.40) / (1 - 0.316)
+    # (renewables 31.6 % of consumption in 2022, 40 % proposed for 2030), rounded to 4 places
+    _, inst = load_scenario(ROOT / "instances" / "china" / "scenarios" / "grid-2030.toml")
+    base = optimizer.load_instance(ROOT / "instances" / "china")
+    ratio = (1 - 0.40) / (1 - 0.316)
+    new = inst.regions.set_index("region").grid_co2_kg_per_kwh
+    old = base.regions.set_index("region").grid_co2_kg_per_kwh
+    assert (new - (old * ratio).round(4)).abs().max() < 1e-9
+    assert inst.regions.price_cny_per_kwh.tolist() == base.regions.price_cny_per_kwh.tolist()
