@@ -28,7 +28,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 RC = {
     "svg.fonttype": "path",          # glyphs as paths: no font needed to read the figure
     "svg.hashsalt": "netopt-report",  # stable ids, so the same input gives the same SVG
-    "font.size": 10,
+    "font.size": 10.5,
     "axes.titlesize": 11,
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -113,7 +113,7 @@ def hourly_power(hourly: pd.DataFrame | None) -> str | None:
         renew = _col(h, "renewable_kw")
         if not parts and renew.sum() <= 0:
             return None
-        fig = _figure(5.8, 3.5)
+        fig = _figure(5.2, 3.3)
         ax = fig.add_subplot()
         bottom = np.zeros(len(t))
         for key, label, v in parts:
@@ -131,7 +131,7 @@ def hourly_power(hourly: pd.DataFrame | None) -> str | None:
         handles, labels = ax.get_legend_handles_labels()
         order = sorted(range(len(labels)), key=lambda i: labels[i] == "renewable supply")
         ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="lower left",
-                  bbox_to_anchor=(0, 1.0), ncols=2, fontsize=9, handlelength=1.4,
+                  bbox_to_anchor=(0, 1.0), ncols=2, fontsize=9.5, handlelength=1.4,
                   columnspacing=1.0)
         return to_svg(fig, "hourly-power", "power by subsystem per hour against renewable supply")
 
@@ -146,7 +146,7 @@ def awake_cells(hourly: pd.DataFrame | None) -> str | None:
         return None
     with matplotlib.rc_context(RC):
         t = h["period"].to_numpy()
-        fig = _figure(5.8, 3.2)
+        fig = _figure(5.2, 3.0)
         ax = fig.add_subplot()
         ax.bar(t, a4, width=0.8, color=COLOURS["4g"], label="4G awake", linewidth=0)
         ax.bar(t, a5, bottom=a4, width=0.8, color=COLOURS["5g"], label="5G awake", linewidth=0)
@@ -156,7 +156,7 @@ def awake_cells(hourly: pd.DataFrame | None) -> str | None:
         if len(t) <= 30:
             ax.set_xticks(t if len(t) <= 12 else t[::2])
         ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, fontsize=9)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, fontsize=9.5)
         return to_svg(fig, "awake-cells", "awake 4G and 5G cells per hour")
 
 
@@ -233,7 +233,7 @@ def _draw_map(ax, s: pd.DataFrame, d: pd.DataFrame, r: pd.DataFrame, vmax: float
         if labels:
             for _, row in r.iterrows():
                 ax.annotate(str(row["region"]), (row.lon, row.lat), xytext=(4, 4),
-                            textcoords="offset points", fontsize=8.5, color="#222222",
+                            textcoords="offset points", fontsize=9, color="#222222",
                             zorder=6)
         handles.append(Line2D([], [], ls="", marker="+", color="#222222", ms=8, label="region"))
     return sc, handles
@@ -261,7 +261,7 @@ def network_map(sites: pd.DataFrame | None, dc_sites: pd.DataFrame | None,
         dc_top = max(1e-9, float(pd.to_numeric(d["it_kw_mean"], errors="coerce").fillna(0).max())) \
             or 1.0
     with matplotlib.rc_context(RC):
-        fig = _figure(5.8, 9.4 if zoom else 5.4)
+        fig = _figure(5.2, 8.8 if zoom else 5.0)
         if zoom:
             ax, zx = fig.subplots(2, 1, height_ratios=[1, 1])
         else:
@@ -314,7 +314,7 @@ def comparison_bars(table: pd.DataFrame, kpi: str, label: str, fid: str,
     vals = t["_v"].to_numpy(float)
     base_val = float(vals[names.index(base)]) if base in names else None
     with matplotlib.rc_context(RC):
-        fig = _figure(5.8, 1.2 + 0.42 * len(names))
+        fig = _figure(5.2, 1.2 + 0.42 * len(names))
         ax = fig.add_subplot()
         colours = [COLOURS["base"] if n == base else COLOURS["scenario"] for n in names]
         y = np.arange(len(names))
@@ -328,7 +328,7 @@ def comparison_bars(table: pd.DataFrame, kpi: str, label: str, fid: str,
             if base_val and n != base and kpi != "savings_pct":
                 txt += f"  ({(val - base_val) / abs(base_val) * 100:+.1f} %)"
             ax.annotate(txt, (max(val, 0), yi), xytext=(3, 0), textcoords="offset points",
-                        va="center", fontsize=9)
+                        va="center", fontsize=9.5)
         lo = min(0.0, float(np.nanmin(vals)))
         ax.set_xlim(lo - (0.02 * span if lo < 0 else 0), max(0.0, float(np.nanmax(vals))) + 0.5 * span)
         ax.set_xlabel(label)
@@ -384,7 +384,7 @@ def pareto_front(points: pd.DataFrame, meta: dict) -> str | None:
     dom = p["dominated"].map(_truthy) if "dominated" in p.columns else pd.Series(False, p.index)
     front = p[~dom]
     with matplotlib.rc_context(RC):
-        fig = _figure(5.8, 4.2)
+        fig = _figure(5.2, 3.9)
         ax = fig.add_subplot()
         ax.plot(front["x"], front["y"], color="#4c72b0", linewidth=1.5, zorder=2)
         feas = front["status"].astype(str) == "feasible"
@@ -398,10 +398,10 @@ def pareto_front(points: pd.DataFrame, meta: dict) -> str | None:
             ax.scatter(p["x"][dom], p["y"][dom], s=30, facecolors="none", edgecolors="#999999",
                        linewidths=1.2, zorder=3, label="dominated")
         if feas.any() or dom.any():
-            ax.legend(loc="best", fontsize=8.5)
+            ax.legend(loc="best", fontsize=9)
         for _, row in p.iterrows():
             ax.annotate(str(row["point"]), (row["x"], row["y"]), xytext=(4, 4),
-                        textcoords="offset points", fontsize=8, color="#333333")
+                        textcoords="offset points", fontsize=9, color="#333333")
         ax.set_xlabel(axis_label(meta.get("x_label"), meta.get("x")))
         ax.set_ylabel(axis_label(meta.get("y_label"), meta.get("y")))
         for axis in (ax.xaxis, ax.yaxis):

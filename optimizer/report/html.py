@@ -35,6 +35,7 @@ th{font-weight:600;background:#f8fafb}
 td.n,th.n{text-align:right;white-space:nowrap}
 td.t{overflow-wrap:anywhere;min-width:8rem;max-width:28rem}
 table.narrow{width:auto;min-width:min(100%,36rem)}
+.msg{display:block;min-width:14rem}
 .note{color:var(--muted);font-size:.9rem;margin:.35rem 0}
 .ok{color:var(--ok)}.bad{color:var(--bad)}
 details{margin-top:.8rem}
@@ -105,7 +106,7 @@ def fmt(v, kind: str = "num") -> str:
         f *= 100.0
         kind = "pct"
     if kind == "pct":
-        return f"{f:.1f}" if abs(f) >= 0.05 or f == 0 else f"{f:.2g}"
+        return f"{f:.1f}" if abs(f) >= 0.05 or abs(f) < 1e-4 else f"{f:.2g}"
     if kind == "int" or (f == int(f) and abs(f) < 1e15 and kind != "float"):
         if abs(f) >= 1e4 or f == int(f):
             return f"{f:,.0f}"
@@ -295,7 +296,7 @@ def comparison_section(cmp: Comparison) -> str:
           if f"{c}_vs_first" in t.columns]
     headers = ([("scenario", False), ("status", False), ("message", False)]
                + [(esc(COLUMN_LABELS.get(c, c)), True) for c in cols]
-               + [(esc(c), True) for c in vs])
+               + [(esc(f"Δ {COLUMN_LABELS[c[:-9]]} vs base"), True) for c in vs])
     rows = []
     for _, r in t.iterrows():
         st = r.get("status")
@@ -306,7 +307,7 @@ def comparison_section(cmp: Comparison) -> str:
             msg = (msg + "; " if msg else "") + prob
         row = [(esc(r["scenario"]) + (" (base)" if str(r["scenario"]) == base else ""), False),
                (f'<span class="{_status_class(st)}">{esc(st)}</span>', False),
-               (esc(msg), False)]
+               (f'<span class="msg">{esc(msg)}</span>', False)]
         row += [(fmt(r.get(c), "pct01" if c in ("renewable_share", "mip_gap") else "num"), True)
                 for c in cols]
         row += [(fmt(r.get(c)), True) for c in vs]
