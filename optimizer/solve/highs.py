@@ -111,11 +111,13 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
     if relax:
         lp.integrality_ = []
     h.passModel(lp)
-    if start is not None:  # a known feasible plan (global column order) as the MIP start
-        sol = highspy.HighsSolution()
-        sol.col_value = np.asarray(start, float)[cm.colmap]
-        sol.value_valid = True
-        h.setSolution(sol)
+    is_mip = bool(cm.integer.any()) and not relax
+    if start is not None and is_mip:
+        # a known feasible plan (global column order) as the MIP start: its integer columns
+        # only; HiGHS completes the rest by an LP. (HiGHS 1.16 given the full vector of a
+        # feasible plan has returned that vector as "optimal" with another plan's objective.)
+        idx = np.flatnonzero(cm.integer).astype(np.int32)
+        h.setSolution(len(idx), idx, np.asarray(start, float)[cm.colmap][idx])
     t0 = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - t0
@@ -123,7 +125,6 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
     info = h.getInfo()
     S = highspy.HighsModelStatus
     has_sol = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
-    is_mip = bool(cm.integer.any()) and not relax
     if ms == S.kOptimal:
         status = "optimal"
     elif ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt,
@@ -143,6 +144,16 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
         local = np.asarray(sol.col_value, float) if len(cm.colmap) else np.zeros(0)
         res.values = cm.global_values(local)
         res.objective = float(info.objective_function_value)
+        own = float(cm.col_cost @ local + cm.offset) if len(local) else cm.offset
+        if abs(own - res.objective) > 1e-6 * max(1.0, abs(own)):
+            # the reported objective does not belong to the returned plan: trust neither
+            if start is not None:
+                return solve_compiled(cm, opts, col_lower=col_lower, col_upper=col_upper,
+                                      relax=relax, start=None)
+            res.status, res.values, res.objective = "error", None, None
+            res.message = (f"HiGHS returned a plan whose objective ({own:.10g}) differs from "
+                           f"the one it reported ({info.objective_function_value:.10g})")
+            return res
         if is_mip:
             res.bound = float(info.mip_dual_bound)
             res.mip_gap = _gap(res.objective, res.bound)
