@@ -324,9 +324,8 @@ def test_bad_folders_are_one_line_errors(tmp_path):
     assert r.returncode == 2
     assert r.stderr.strip() == "netopt: /nonexistent: no such folder"
     (tmp_path / "empty").mkdir()
-    r = run("report", tmp_path / "empty")
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
-    assert "not a results, comparison or Pareto folder" in r.stderr
+    with pytest.raises(ReportError, match="not a results, comparison or Pareto folder"):
+        write_report(tmp_path / "empty")
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "summary.json").write_text("{")
@@ -337,6 +336,12 @@ def test_bad_folders_are_one_line_errors(tmp_path):
     assert not (tmp_path / "bad.html").exists()
     with pytest.raises(ReportError, match="no such folder"):
         write_report(tmp_path / "nothing")
+    p = tmp_path / "front"
+    p.mkdir()
+    (p / "pareto.json").write_text("{}")
+    (p / "pareto.csv").write_text("point,status\n0,optimal\n")
+    with pytest.raises(ReportError, match=r"pareto.csv: missing column\(s\) x, y$"):
+        write_report(p)
 
 
 def test_report_package_reads_files_only():

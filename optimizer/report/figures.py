@@ -23,6 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
+from matplotlib.patheffects import withStroke  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 RC = {
@@ -186,6 +187,8 @@ def _frame(ax, lat: pd.Series, lon: pd.Series) -> None:
     else:
         ax.margins(0.06)
     ax.ticklabel_format(useOffset=False, style="plain")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
 
 
 def _draw_map(ax, s: pd.DataFrame, d: pd.DataFrame, r: pd.DataFrame, vmax: float,
@@ -199,7 +202,8 @@ def _draw_map(ax, s: pd.DataFrame, d: pd.DataFrame, r: pd.DataFrame, vmax: float
         asleep = pd.to_numeric(s["hours_asleep"], errors="coerce").fillna(0).to_numpy(float) \
             if "hours_asleep" in s else np.zeros(len(s))
         built = cells > 0
-        size = 22 + 14 * np.sqrt(np.maximum(cells, 0))
+        shrink = min(1.0, math.sqrt(60.0 / len(s)))  # smaller dots when there are many
+        size = (22 + 14 * np.sqrt(np.maximum(cells, 0))) * shrink
         if (~built).any():
             ax.scatter(s.lon[~built], s.lat[~built], s=12, facecolors="none",
                        edgecolors="#999999", linewidths=0.8, zorder=2)
@@ -234,7 +238,7 @@ def _draw_map(ax, s: pd.DataFrame, d: pd.DataFrame, r: pd.DataFrame, vmax: float
             for _, row in r.iterrows():
                 ax.annotate(str(row["region"]), (row.lon, row.lat), xytext=(4, 4),
                             textcoords="offset points", fontsize=9, color="#222222",
-                            zorder=6)
+                            zorder=6, path_effects=[withStroke(linewidth=2.5, foreground="white")])
         handles.append(Line2D([], [], ls="", marker="+", color="#222222", ms=8, label="region"))
     return sc, handles
 
