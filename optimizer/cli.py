@@ -195,7 +195,11 @@ def compare(base: Path = typer.Argument(..., help="instance folder (or scenario 
             seed: Optional[int] = typer.Option(None, "--seed"),
             fmt: str = typer.Option("csv", "--format", help="csv, or csv,parquet"),
             workers: Optional[int] = typer.Option(None, "--workers", min=1,
-                                                  help="runs solved at once (default min(2, runs))")):
+                                                  help="runs solved at once on a local Dask cluster "
+                                                       "(default min(2, runs); 1: in this process)"),
+            scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                                    help="run on the Dask cluster at this address, "
+                                                         "tcp://host:port (docs/distributed.md)")):
     """Solve a base instance and scenarios side by side; write and print their comparison."""
     from .instance.schema import OBJECTIVES
     if objective is not None and objective not in OBJECTIVES:
@@ -213,14 +217,21 @@ def compare(base: Path = typer.Argument(..., help="instance folder (or scenario 
         _fail(f"{base}: no such instance folder or scenario file")
     from .scenarios.comparison import compare as run_compare
     from .scenarios.comparison import failed
+    from .decompose.run import RunError
+    if scheduler is not None and workers is not None:
+        _fail("--workers and --scheduler exclude each other (the cluster has its own workers)")
     n = 1 + len(scenarios)
     w = max(1, min(workers or min(2, n), n))
-    typer.echo(f"netopt: compare: {n} runs, {w} at a time", err=True)
+    typer.echo(f"netopt: compare: {n} runs, " + (f"on the Dask cluster at {scheduler}"
+                                                 if scheduler else f"{w} at a time"), err=True)
     tick, stop = _compare_progress(n)
     try:
         table = run_compare(base, scenarios, out, objective=objective, time_limit_s=time_limit,
                             mip_gap=mip_gap, threads=threads, seed=seed, formats=formats,
-                            workers=w, progress=tick)
+                            workers=w, scheduler=scheduler, progress=tick)
+    except RunError as e:
+        stop()
+        _fail(f"compare: {e}")
     finally:
         stop()
     _print_comparison(table)

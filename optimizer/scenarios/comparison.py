@@ -1,20 +1,20 @@
 """Solving a base instance and scenarios side by side: ``compare`` and comparison.csv.
 
-Every run is solved in its own spawned process, which reads its instance from the file paths
-(no Pyomo object crosses processes), solves it with ``optimizer.solve`` and writes its results
-folder ``OUT/<slug>/``. A run that fails (invalid scenario, infeasible, solver error, an
-exception in the child) is recorded in its row and never stops the others.
+Every run is a task of optimizer.decompose.run: on a local Dask cluster of worker processes,
+on an existing Dask cluster (``scheduler``) or, with one worker, in this process. The task
+reads its instance from the file paths (no Pyomo object crosses processes), solves it with
+``optimizer.solve``, writes its results folder ``OUT/<slug>/`` and returns its row. A run that
+fails (invalid scenario, infeasible, solver error, an exception, a worker that died on every
+attempt) is recorded in its row and never stops the others.
 """
 from __future__ import annotations
 
 import json
 import math
-import multiprocessing as mp
 import numbers
 import os
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import pandas as pd
@@ -44,8 +44,27 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _as_given(text: str, job: dict) -> str:
+    """``text`` with the absolute paths a task was given written as the caller gave them."""
+    for path, given in sorted(job.get("as_given", {}).items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(path, given)
+    return text
+
+
+def _for_task(job: dict) -> dict:
+    """The job with absolute paths (a worker may run in another folder), and how each was
+    given, for the messages."""
+    task = dict(job, as_given={})
+    for key in ("source", "base", "out"):
+        if task.get(key):
+            task[key] = os.path.abspath(job[key])
+            task["as_given"][task[key]] = job[key]
+    return task
+
+
 def _run_one(job: dict) -> dict:
-    """Load, solve and write one run (in a child process). Returns a plain row dict."""
+    """Load, solve and write one run (a task: on a Dask worker, or here). Returns a plain
+    row dict."""
     t0 = time.perf_counter()
     row = {"status": "error", "message": "", "results": "", "summary": {}}
     try:
@@ -79,9 +98,10 @@ def _run_one(job: dict) -> dict:
             row["message"] = _one_line(f"{s['status']}: {s.get('solver_message') or ''}")
         elif s["status"] == "feasible" and s.get("mip_gap") is not None:
             row["message"] = f"stopped at a gap of {s['mip_gap'] * 100:.3g} %"
-    except BaseException as e:  # noqa: BLE001 - a child's failure is recorded in its row
+    except Exception as e:  # noqa: BLE001 - a run's failure is recorded in its row
         row.update(status="error", message=_one_line(f"{type(e).__name__}: {e}"))
     finally:
+        row["message"] = _as_given(row["message"], job)
         row["seconds"] = round(time.perf_counter() - t0, 3)
     return row
 
@@ -125,22 +145,26 @@ def compare(base, scenarios, out, *, objective: str | None = None,
             time_limit_s: float | None = None, mip_gap: float | None = None,
             threads: int | None = None, seed: int | None = None,
             formats: tuple[str, ...] = ("csv",), workers: int | None = None,
-            progress=None) -> pd.DataFrame:
+            scheduler: str | None = None, progress=None) -> pd.DataFrame:
     """Solve ``base`` (an instance folder or scenario file) and each scenario file, in
     parallel processes, and write ``out/comparison.csv`` and ``out/comparison.json``.
 
     A scenario file without a ``base`` of its own is applied to ``base``. Each run's results
-    folder is ``out/<slug>/`` (the base's is ``out/base/``). ``workers`` processes (default
-    min(2, runs)) each solve with ``threads`` (default 1 when several workers run).
+    folder is ``out/<slug>/`` (the base's is ``out/base/``). ``workers`` processes of a local
+    Dask cluster (default min(2, runs); 1 solves here, one run after the other), or the
+    workers of the Dask cluster at ``scheduler`` ("tcp://host:port"; they must see the same
+    files), each solve with ``threads`` (default 1 when several workers run). A run whose
+    worker process dies is run again, up to twice (docs/distributed.md).
     ``progress(row, done, total)`` is called as each run finishes. Returns the comparison
     table, one row per run in the order given, the base first. A script that calls this
     must guard its entry point with ``if __name__ == "__main__":`` (spawned processes).
+    Raises optimizer.decompose.run.RunError when the scheduler cannot be used.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     n = 1 + len(scenarios)
     workers = max(1, min(workers or min(2, n), n))
-    if threads is None and workers > 1:
+    if threads is None and (workers > 1 or scheduler):
         threads = 1
     options = dict(objective=objective, time_limit_s=time_limit_s, mip_gap=mip_gap,
                    threads=threads, seed=seed, formats=list(formats))
@@ -150,21 +174,24 @@ def compare(base, scenarios, out, *, objective: str | None = None,
         if progress:
             progress(r, done, n)
     if jobs:
-        ctx = mp.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as ex:
-            futures = {ex.submit(_run_one, job): job for job in jobs}
-            for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    res = fut.result()
-                except BaseException as e:  # noqa: BLE001 - the worker process died
-                    res = {"status": "error", "results": "", "summary": {}, "seconds": 0.0,
-                           "message": _one_line(f"the worker process failed: {type(e).__name__}: {e}")}
-                row = {**job, **res}
-                rows.append(row)
-                done += 1
-                if progress:
-                    progress(row, done, n)
+        from ..decompose.run import Task, run_tasks
+        by_slug = {job["slug"]: job for job in jobs}
+
+        def finished(res) -> None:
+            nonlocal done
+            if res.ok:
+                row = {**by_slug[res.name], **res.value}
+            else:  # the task itself failed: its worker died on every attempt
+                row = {**by_slug[res.name], "status": "error", "results": "", "summary": {},
+                       "seconds": round(res.seconds, 3),
+                       "message": _one_line(f"the run failed: {res.error}")}
+            rows.append(row)
+            done += 1
+            if progress:
+                progress(row, done, n)
+
+        run_tasks([Task(job["slug"], _run_one, (_for_task(job),)) for job in jobs],
+                  workers=min(workers, len(jobs)), scheduler=scheduler, on_result=finished)
     rows.sort(key=lambda r: r["index"])
     table = comparison_table(rows)
     write_comparison(table, out, options)
