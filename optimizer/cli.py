@@ -83,12 +83,14 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
           verbose: bool = typer.Option(False, "--verbose", "-v", help="show the solver log"),
           fmt: str = typer.Option("csv", "--format", help="csv, or csv,parquet"),
           no_baseline: bool = typer.Option(False, "--no-baseline", help="skip the baselines (status quo, threshold rule, nearest data centre)"),
-          strategy: str = typer.Option("auto", "--strategy", help="auto | monolithic | periods"),
-          workers: int = typer.Option(1, "--workers", min=1, help="processes for the period solves")):
+          strategy: str = typer.Option("auto", "--strategy", help="auto | monolithic | periods | parts"),
+          workers: int = typer.Option(1, "--workers", min=1, help="processes for the period solves, or Dask workers for parts"),
+          scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address for parts (tcp://host:port)"),
+          max_part_cells: int = typer.Option(3000, "--max-part-cells", min=1, help="largest part when splitting (cells)")):
     """Solve an instance and write its results folder."""
     from .instance.schema import OBJECTIVES
-    if strategy not in ("auto", "monolithic", "periods"):
-        _fail(f"--strategy must be auto, monolithic or periods, got {strategy!r}")
+    if strategy not in ("auto", "monolithic", "periods", "parts"):
+        _fail(f"--strategy must be auto, monolithic, periods or parts, got {strategy!r}")
     if objective is not None and objective not in OBJECTIVES:
         _fail(f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
@@ -106,7 +108,8 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
     try:
         sol = run(inst, objective=objective, time_limit_s=time_limit, mip_gap=mip_gap,
                   threads=threads, seed=seed, solver=solver, verbose=verbose, progress=say,
-                  baseline=not no_baseline, strategy=strategy, workers=workers)
+                  baseline=not no_baseline, strategy=strategy, workers=workers,
+                  scheduler=scheduler, max_part_cells=max_part_cells)
     finally:
         stop()
     out = out or Path("results") / inst.name

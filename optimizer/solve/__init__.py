@@ -6,6 +6,7 @@ infeasible or unsolved instance: the returned :class:`Solution` says what happen
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
@@ -51,7 +52,9 @@ def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = Fal
     baselines: dict = {}
     starts = []
     radio = built.handles.get("radio") is not None
-    quiet = opts.merged(verbose=False)
+    # the reference plans and the period plan are LPs (binaries fixed): they run to the end,
+    # whatever the limit, so that a plan at least as good as every baseline always exists
+    quiet = replace(opts, verbose=False, time_limit_s=None)
     if warm_start and instance is not None:
         baselines = _solve_baselines(instance, built, cm, quiet)
         starts += [r for r, _ in baselines.values() if r is not None and r.has_solution]
@@ -111,12 +114,13 @@ def plan_bounds(built: BuiltModel, cm: CompiledModel, plan):
 
 
 PERIODS_SHARE = 0.5
+PARTS_CELLS = 3000  # "auto" splits instances with more radio cells (docs/distributed.md)
 
 
 def _use_periods(instance, built, opts, strategy: str) -> bool:
     from ..decompose.periods import applies
-    if strategy not in ("auto", "monolithic", "periods"):
-        raise ValueError(f"strategy must be auto, monolithic or periods, got {strategy!r}")
+    if strategy not in ("auto", "monolithic", "periods", "parts"):
+        raise ValueError(f"strategy must be auto, monolithic, periods or parts, got {strategy!r}")
     if strategy == "monolithic" or opts.solver != "highs" or not applies(instance):
         return False
     if opts.time_limit_s is not None and strategy == "auto" and \
@@ -169,6 +173,7 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
           mip_gap: float | None = None, threads: int | None = None, seed: int | None = None,
           solver: str | None = None, verbose: bool = False, baseline: bool = True,
           explain: bool = True, strategy: str = "auto", workers: int | None = None,
+          scheduler: str | None = None, max_part_cells: int = PARTS_CELLS,
           progress=None) -> Solution:
     """Find the plan of least energy (or grid energy, carbon, cost) for ``instance``.
 
@@ -180,13 +185,23 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
     served. ``strategy``: "monolithic" hands the joint model to the solver at once;
     "periods" first solves each period alone (optimizer.decompose.periods) for a valid bound
     and a strong MIP start, in ``workers`` processes; "auto" (default) uses periods where
-    they apply and the model has more than 2,000 binaries. ``progress(stage)`` is called
-    with each stage name.
+    they apply and the model has more than 2,000 binaries; "parts" splits the instance into
+    independent parts of at most ``max_part_cells`` cells (optimizer.decompose.parts), solved
+    on Dask with ``workers`` local processes or on the cluster at ``scheduler``, and merged;
+    "auto" does so above ``max_part_cells`` cells. ``progress(stage)`` is called with each
+    stage name.
 
     Returns a :class:`~optimizer.solution.Solution`; yearly figures in kWh, t CO2 and CNY.
     """
     say = progress or (lambda stage: None)
     kind = objective or instance.objective
+    if strategy == "parts" or (strategy == "auto" and instance.has_radio
+                               and len(instance.cells) > max_part_cells):
+        from ..decompose.solve import solve_decomposed
+        return solve_decomposed(instance, kind, max_cells=max_part_cells,
+                                time_limit_s=time_limit_s if time_limit_s is not None else instance.solver.time_limit_s,
+                                mip_gap=mip_gap, seed=seed, workers=workers, scheduler=scheduler,
+                                progress=say)
     opts = options_for(instance, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
                        seed=seed, solver=solver).merged(verbose=verbose)
     t_wall = time.perf_counter()

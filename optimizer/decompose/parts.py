@@ -1,0 +1,244 @@
+"""Splitting an instance into parts solved independently, and merging them into one plan.
+
+Graph: one node per radio site and per area, an edge where a cell of the site reaches the
+area (NetworkX). A site's cells share its overhead, so sites, not cells, are the unit.
+
+Exact parts (``exact = True``): under the ``energy`` objective (or where no region has
+renewables, so that grid = load) the connected components of this graph are independent:
+the optimum is the union of the components' optima and the sum of their bounds is a bound.
+Small components are packed together up to ``max_cells`` cells per part. A data-centre part
+is independent of the radio under ``energy``.
+
+Clusters (``exact = False``): a component larger than ``max_cells`` is cut into communities
+(Louvain, seeded). Each area belongs to one cluster; a cluster holds its areas and every cell
+that reaches one of them, so boundary cells appear in several clusters. Each cluster is
+solved twice:
+
+- relaxed: boundary cells and sites carry a share of their costs (no-load, sleep, wake-up,
+  embodied energy, site overhead; the shares of a cell sum to 1 over its clusters) and their
+  full capacity; every cluster sees its regions' full renewable supply and the whole
+  ``max_new_cells`` budget. Any plan of the whole instance restricted to a cluster is
+  feasible here and costs at least the cluster's share, and grid = max(load - renewables, 0)
+  is superadditive over non-negative loads, so the **sum of the clusters' dual bounds is a
+  valid lower bound** of the whole instance, for every objective.
+- plan: the same with each boundary cell's *capacity* cut to its share, so the clusters'
+  flows can never overload it. The union (a cell is built / awake when any cluster builds /
+  wakes it; its traffic is the sum) is feasible for the whole instance; with ``max_wakeups``,
+  a boundary cell whose union schedule wakes too often stays awake in every period.
+
+With renewables and a non-energy objective, or a data-centre part under a grid-based
+objective, the parts are coupled by the regional balance: the data-centre part is solved first
+with the full renewables (its bound counts, by the same superadditivity), and the radio parts'
+plans see the renewables its load left. The merged plan is accounted for exactly
+(:func:`account`), from plain tables, without building the whole model.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from ..instance.model import Instance
+
+
+@dataclass
+class Part:
+    """One part. ``instance``: boundary costs shared, full capacities, all renewables (its
+    dual bound counts towards the whole bound; with no boundary cell it is exact).
+    ``plan``: the same with boundary capacities cut to their shares and a share of
+    ``max_new_cells``, or None where it would not differ. ``shares``: cell -> cost share."""
+    name: str
+    instance: Instance
+    plan: Instance | None
+    cells: int
+    kind: str  # radio | datacentre
+    shares: pd.Series | None = None
+
+
+@dataclass
+class Split:
+    parts: list[Part]
+    exact: bool
+    method: str
+    reason: str = ""  # why the merged result is not exact
+    graph_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def site_area_graph(inst: Instance) -> nx.Graph:
+    """Sites and areas as nodes ("s", id) / ("a", id); an edge where a site's cell reaches an area."""
+    g = nx.Graph()
+    g.add_nodes_from(("s", s) for s in inst.sites.site)
+    g.add_nodes_from(("a", a) for a in inst.areas.area)
+    site_of = inst.cells.set_index("cell").site
+    pairs = pd.DataFrame({"s": site_of.reindex(inst.coverage.cell).to_numpy(),
+                          "a": inst.coverage.area.to_numpy()}).drop_duplicates()
+    g.add_edges_from(zip(zip(["s"] * len(pairs), pairs.s), zip(["a"] * len(pairs), pairs.a)))
+    return g
+
+
+def _coupled_by_balance(inst: Instance, objective: str) -> bool:
+    if objective == "energy" or inst.renewables is None or not len(inst.renewables):
+        return False
+    return bool((inst.renewables.renewable_kw > 0).any())
+
+
+def split(inst: Instance, objective: str, *, max_cells: int = 2000, seed: int = 0) -> Split:
+    """Parts of ``inst`` (see the module doc). ``max_cells`` bounds a part's radio cells."""
+    t0 = time.perf_counter()
+    parts: list[Part] = []
+    notes: list[str] = []
+    exact = True
+    reasons = []
+    dc_part = None
+    if inst.has_datacentres:
+        dc_inst = replace(inst, name=f"{inst.name}/datacentres", sites=None, cells=None,
+                          areas=None, demand=None, coverage=None)
+        dc_part = Part("datacentres", dc_inst, None, 0, "datacentre")
+        if inst.has_radio and objective != "energy" and _coupled_by_balance(inst, objective):
+            exact = False
+            reasons.append("the data-centre and radio parts were solved apart, each seeing the regions' whole renewable supply")
+    if not inst.has_radio:
+        return Split([dc_part] if dc_part else [], exact, "datacentres", "; ".join(reasons),
+                     time.perf_counter() - t0, notes)
+    g = site_area_graph(inst)
+    comps = [c for c in nx.connected_components(g)]
+    site_of = inst.cells.set_index("cell").site
+    n_cells_site = inst.cells.groupby("site").size()
+    coupled = _coupled_by_balance(inst, objective)
+    if coupled:
+        exact = False
+        reasons.append(f"regions with renewables couple all their sites under {objective}; "
+                       "each part saw its regions' whole renewable supply")
+    if inst.ran.max_new_cells is not None:
+        exact = False
+        reasons.append("max_new_cells is one budget for the whole instance; each part's plan got a share")
+    groups: list[list[set]] = []  # per part: list of node sets (whole components or clusters)
+    clustered = False
+    big, small = [], []
+    for c in comps:
+        n = sum(int(n_cells_site.get(s, 0)) for k, s in c if k == "s")
+        (big if n > max_cells else small).append((n, c))
+    # pack small components (largest first) into parts of at most max_cells cells
+    small.sort(key=lambda nc: -nc[0])
+    bins: list[tuple[int, list]] = []
+    for n, c in small:
+        for i, (m, lst) in enumerate(bins):
+            if m + n <= max_cells:
+                bins[i] = (m + n, lst + [c])
+                break
+        else:
+            bins.append((n, [c]))
+    for m, lst in bins:
+        groups.append([set().union(*lst)])
+    for n, c in big:
+        clustered = True
+        sub = g.subgraph(c)
+        k = int(np.ceil(n / max_cells))
+        comms = _communities(sub, n_cells_site, max_cells, seed)
+        notes.append(f"a component of {n} cells was cut into {len(comms)} clusters (target {k})")
+        groups.extend([[cm] for cm in comms])
+    if clustered:
+        exact = False
+        reasons.append("clusters share boundary cells: the plan gives each a share of their capacity")
+    # areas owned by each group; cells = every cell reaching an owned area (+ unlinked cells of owned sites)
+    cov = inst.coverage
+    area_group = {}
+    site_group = {}
+    for gi, nodesets in enumerate(groups):
+        for ns in nodesets:
+            for kind, ident in ns:
+                (area_group if kind == "a" else site_group)[ident] = gi
+    cov_group = cov.area.map(area_group).to_numpy()
+    peak = inst.demand.groupby("area").mbps.max()
+    w_link = cov.area.map(peak).fillna(0.0).to_numpy(float) + 1e-3
+    share = (pd.DataFrame({"cell": cov.cell.to_numpy(), "g": cov_group, "w": w_link})
+             .groupby(["cell", "g"]).w.sum())
+    share = share / share.groupby(level=0).transform("sum")
+    linked = set(cov.cell)
+    unlinked = inst.cells[~inst.cells.cell.isin(linked)]
+    extra = pd.Series(1.0, index=pd.MultiIndex.from_arrays(
+        [unlinked.cell.to_numpy(), unlinked.site.map(site_group).fillna(0).astype(int).to_numpy()],
+        names=["cell", "g"]))
+    share = pd.concat([share, extra]) if len(extra) else share
+    cell_share = share.rename("share").reset_index()
+    cell_share["site"] = cell_share.cell.map(site_of)
+    site_share = (cell_share.groupby(["site", "g"]).share.sum()
+                  / cell_share.site.map(n_cells_site).groupby([cell_share.site, cell_share.g]).first())
+    n_new = int((inst.cells.status == "candidate").sum())
+    for gi in range(len(groups)):
+        cs = cell_share[cell_share.g == gi].set_index("cell").share
+        if not len(cs):
+            continue
+        areas = inst.areas[inst.areas.area.map(area_group) == gi]
+        cells = inst.cells[inst.cells.cell.isin(cs.index)].copy()
+        sh = cells.cell.map(cs).to_numpy(float)
+        for col in ("active_w", "sleep_w", "wake_kwh", "embodied_kwh_per_year"):
+            cells[col] = cells[col].to_numpy(float) * sh
+        sites = inst.sites[inst.sites.site.isin(cells.site)].copy()
+        ss = site_share.xs(gi, level="g") if gi in site_share.index.get_level_values("g") else pd.Series(dtype=float)
+        sites["overhead_w"] = sites.overhead_w.to_numpy(float) * sites.site.map(ss).fillna(1.0).to_numpy(float)
+        cov_g = cov[(cov_group == gi) & cov.cell.isin(cs.index).to_numpy()]
+        dem = inst.demand[inst.demand.area.isin(areas.area)]
+        ids = set(cells.cell)
+        base = replace(inst, name=f"{inst.name}/part-{gi}", cells=cells, sites=sites, areas=areas,
+                       demand=dem, coverage=cov_g, datacentres=None, compute=None, routes=None,
+                       links=None, forced_cells=frozenset(inst.forced_cells & ids),
+                       forbidden_cells=frozenset(inst.forbidden_cells & ids),
+                       forced_dcs=frozenset(), forbidden_dcs=frozenset())
+        is_boundary = sh < 1.0 - 1e-12
+        if inst.ran.max_new_cells is not None and n_new:
+            cand = int((cells.status == "candidate").sum())
+            budget = int(np.floor(inst.ran.max_new_cells * cand / n_new))
+            plan_ran = replace(inst.ran, max_new_cells=budget)
+        else:
+            plan_ran = inst.ran
+        plan_cells = cells.copy()
+        plan_cells["capacity_mbps"] = plan_cells.capacity_mbps.to_numpy(float) * np.where(is_boundary, sh, 1.0)
+        plan = None
+        if is_boundary.any() or plan_ran is not inst.ran:
+            plan = replace(base, cells=plan_cells, ran=plan_ran)
+        parts.append(Part(f"part-{gi}", base, plan, len(cells), "radio",
+                          pd.Series(sh, index=cells.cell.to_numpy())))
+    if dc_part is not None:
+        parts.insert(0, dc_part)
+    method = "clusters" if clustered else ("components" if len(parts) > 1 else "single")
+    return Split(parts, exact, method, "; ".join(reasons), time.perf_counter() - t0, notes)
+
+
+def _communities(sub: nx.Graph, n_cells_site: pd.Series, max_cells: int, seed: int) -> list[set]:
+    """Louvain communities of a component, recursively cut until each has <= max_cells cells."""
+    from networkx.algorithms.community import louvain_communities
+    out = []
+    stack = [set(sub.nodes)]
+    while stack:
+        nodes = stack.pop()
+        n = sum(int(n_cells_site.get(s, 0)) for k, s in nodes if k == "s")
+        if n <= max_cells or len(nodes) < 4:
+            out.append(nodes)
+            continue
+        res = 1.0
+        comms = louvain_communities(sub.subgraph(nodes), seed=seed, resolution=res)
+        while len(comms) < 2 and res < 64:
+            res *= 2
+            comms = louvain_communities(sub.subgraph(nodes), seed=seed, resolution=res)
+        if len(comms) < 2:
+            out.append(nodes)
+            continue
+        stack.extend(set(c) for c in comms)
+    # pack communities (largest first) into clusters of at most max_cells cells
+    sized = sorted(((sum(int(n_cells_site.get(s, 0)) for k, s in c if k == "s"), c) for c in out),
+                   key=lambda nc: -nc[0])
+    bins: list[list] = []
+    for n, c in sized:
+        for b in bins:
+            if b[0] + n <= max_cells:
+                b[0] += n
+                b[1] |= c
+                break
+        else:
+            bins.append([n, set(c)])
+    return [b[1] for b in bins]

@@ -1,0 +1,342 @@
+"""Solving a split instance part by part (in this process or on Dask) and merging the plans.
+
+The merged result is one :class:`~optimizer.solution.Solution` with the same summary keys and
+tables as a monolithic solve; ``summary["decomposition"]`` says how it was split. The merged
+plan is accounted for from plain tables (:func:`account`), never by building the whole model.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from ..instance.model import Instance
+from ..solution import Solution
+from .parts import Split, split
+
+KINDS = {"energy": "energy_kwh", "grid_energy": "grid_energy_kwh", "carbon": "carbon_t",
+         "cost": "cost_cny"}
+
+
+def solve_part(instance: Instance, objective: str, options: dict) -> Solution:
+    """Solve one part (a module-level function: it runs on Dask workers from plain data)."""
+    from ..solve import solve
+    return solve(instance, objective=objective, **options)
+
+
+def account(inst: Instance, cells: pd.DataFrame | None, dc_load: np.ndarray | None = None,
+            dc_sub: dict | None = None, unserved: pd.DataFrame | None = None) -> dict:
+    """Yearly energy accounting of a plan given as tables (docs/model.md), no model built.
+
+    ``cells``: cell, period, built, awake, load_mbps for every cell and period (radio part);
+    ``dc_load``: (regions, periods) kW of the data-centre part (facility + transport), with its
+    per-period split ``dc_sub`` {"dc": kW[T], "transport": kW[T]}. Returns what
+    optimizer.formulation.energy.evaluate returns, plus ``power_w`` per cells row.
+    """
+    from ..formulation.energy import renewable_kw
+    T = inst.time.periods
+    R = len(inst.regions)
+    hw = inst.time.period_hours * inst.time.weight
+    rpos = pd.Series(np.arange(R), index=inst.regions.region.to_numpy())
+    load = np.zeros((R, T))
+    sub_t = {"ran": np.zeros(T), "dc": np.zeros(T), "transport": np.zeros(T)}
+    embodied = 0.0
+    out = {}
+    if cells is not None and inst.has_radio:
+        c = cells.sort_values(["cell", "period"]).reset_index(drop=True)
+        p = inst.cells.set_index("cell").reindex(c.cell.to_numpy()[::T])
+        n = len(p)
+        built = c.built.to_numpy(float).reshape(n, T)
+        awake = c.awake.to_numpy(float).reshape(n, T)
+        ld = c.load_mbps.to_numpy(float).reshape(n, T)
+        pw = (p.sleep_w.to_numpy(float)[:, None] * (built - awake)
+              + p.active_w.to_numpy(float)[:, None] * awake
+              + p.load_w.to_numpy(float)[:, None] * ld / p.capacity_mbps.to_numpy(float)[:, None])
+        wakes = np.maximum(awake - np.roll(awake, 1, axis=1), 0) if T > 1 else np.zeros_like(awake)
+        ph = inst.time.period_hours
+        cell_kw = pw / 1000.0 + wakes * p.wake_kwh.to_numpy(float)[:, None] / ph
+        site = p.site.to_numpy()
+        sites = inst.sites.set_index("site")
+        creg = rpos[sites.region.reindex(site).to_numpy()].to_numpy()
+        np.add.at(load, creg, cell_kw)
+        on = pd.DataFrame(awake).groupby(site).max()
+        s_reg = rpos[sites.region.reindex(on.index).to_numpy()].to_numpy()
+        over = sites.overhead_w.reindex(on.index).to_numpy(float)[:, None] * on.to_numpy() / 1000.0
+        np.add.at(load, s_reg, over)
+        sub_t["ran"] = cell_kw.sum(axis=0) + over.sum(axis=0)
+        new = (p.status == "candidate").to_numpy()
+        embodied = float((p.embodied_kwh_per_year.to_numpy(float) * built[:, 0] * new).sum())
+        out["power_w"] = pw.reshape(-1)
+        out["cells_sorted"] = c
+    if dc_load is not None:
+        load += dc_load
+        sub_t["dc"] = dc_sub.get("dc", np.zeros(T))
+        sub_t["transport"] = dc_sub.get("transport", np.zeros(T))
+    ren = renewable_kw(inst).reshape(R, T)
+    green = np.minimum(load, ren)
+    grid = load - green
+    rreg = np.repeat(np.arange(R), T)
+    co2 = inst.regions.grid_co2_kg_per_kwh.to_numpy(float)[rreg]
+    price = inst.regions.price_cny_per_kwh.to_numpy(float)[rreg]
+    by_sub = {k: float(v.sum() * hw) for k, v in sub_t.items()}
+    by_sub["ran"] += embodied
+    out.update(
+        load_kw=load, green_kw=green, grid_kw=grid, renewable_kw=ren,
+        energy_kwh=float(load.sum() * hw + embodied),
+        grid_energy_kwh=float(grid.sum() * hw + embodied),
+        carbon_t=float((grid.reshape(-1) * hw * co2).sum() / 1000.0),
+        cost_cny=float((grid.reshape(-1) * hw * price).sum()),
+        embodied_kwh=embodied, by_subsystem_kwh=by_sub, by_subsystem_kw=sub_t,
+        renewable_share=float(green.sum() / load.sum()) if load.sum() > 0 else 0.0)
+    return out
+
+
+def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells: int = 2000,
+                     time_limit_s: float | None = None, mip_gap: float | None = None,
+                     seed: int | None = None, workers: int | None = None,
+                     scheduler: str | None = None, progress=None) -> Solution:
+    """Split ``inst`` (optimizer.decompose.parts), solve the parts, merge one plan.
+
+    ``time_limit_s`` is for the whole run: the parts share it in proportion to their cells.
+    ``workers`` / ``scheduler`` run the parts on Dask (optimizer.decompose.run); otherwise
+    they run one after another in this process. Returns a Solution whose summary has a valid
+    ``bound`` (or ``None`` with ``bound_note``) and ``decomposition`` details.
+    """
+    from ..solve import package_version
+    from ..solve.highs import highs_version
+    say = progress or (lambda msg: None)
+    kind = objective or inst.objective
+    t_wall = time.perf_counter()
+    say("split")
+    sp: Split = split(inst, kind, max_cells=max_cells, seed=seed or 0)
+    W = max(workers or 1, 1)
+    threads = 1 if (W > 1 or scheduler) else None
+    dc = [p for p in sp.parts if p.kind == "datacentre"]
+    radio = [p for p in sp.parts if p.kind == "radio"]
+    budget = None
+    if time_limit_s is not None:
+        budget = max(0.9 * (time_limit_s - (time.perf_counter() - t_wall)), 1.0)
+    work = sum(max(p.cells, 50) * (2 if p.plan is not None else 1) for p in radio)
+
+    def opts(cells):
+        tl = None if budget is None else max(budget * W * max(cells, 50) / max(work, 1), 1.0)
+        return dict(time_limit_s=tl, mip_gap=mip_gap, seed=seed, threads=threads,
+                    explain=False, strategy="auto", workers=1, max_part_cells=10**9)
+
+    bound_sols: dict[str, Solution] = {}
+    plan_sols: dict[str, Solution] = {}
+    failures: dict[str, str] = {}
+    if dc:
+        say("data centres")
+        d = solve_part(dc[0].instance, kind, dict(time_limit_s=None if budget is None else max(0.1 * budget, 1.0),
+                                                  mip_gap=mip_gap, seed=seed, explain=False))
+        bound_sols["datacentres"] = plan_sols["datacentres"] = d
+    # every part with shared costs and full capacities (its bound is valid; where it has no
+    # boundary cell it is also the part's plan), and the plan versions with shared capacities
+    jobs = [(p.name, "bound", p.instance, p.cells) for p in radio]
+    jobs += [(p.name, "plan", p.plan, p.cells) for p in radio if p.plan is not None]
+    jobs.sort(key=lambda j: -j[3])  # largest first: better packing on the workers
+    say(f"{len(jobs)} part solves")
+    for (name, role, _, _), (sol, err) in zip(jobs, _run(jobs, kind, opts, W, scheduler, say)):
+        if err is not None:
+            failures[f"{name}/{role}"] = err
+        elif role == "bound":
+            bound_sols[name] = sol
+            plan_sols.setdefault(name, sol)
+        else:
+            plan_sols[name] = sol
+    if radio and not failures and all(p.name in plan_sols and plan_sols[p.name].ok for p in radio):
+        over = _overloaded(inst, [plan_sols[p.name] for p in radio])
+        if over:  # cannot happen: shared capacities sum to the capacity
+            failures["merge"] = f"{len(over)} boundary cells overloaded by the union of the parts"
+    return _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall,
+                  package_version(), highs_version())
+
+
+def _overloaded(inst, sols) -> set:
+    """Cells whose summed load over the parts exceeds their capacity in some period."""
+    loads = pd.concat([s.tables["cells"][["cell", "period", "load_mbps"]] for s in sols])
+    tot = loads.groupby(["cell", "period"]).load_mbps.sum().groupby(level=0).max()
+    cap = inst.cells.set_index("cell").capacity_mbps.reindex(tot.index)
+    return set(tot.index[(tot > cap * (1 + 1e-7) + 1e-6).to_numpy()])
+
+
+def _run(jobs, kind, opts, workers, scheduler, progress):
+    """Run the part solves: on Dask when asked, else here. Returns [(Solution, error)]."""
+    if (workers and workers > 1) or scheduler:
+        from .run import Task, run_tasks
+        tasks = [Task(f"{n}/{r}", solve_part, (i, kind, opts(c)), {}) for n, r, i, c in jobs]
+        res = run_tasks(tasks, workers=workers, scheduler=scheduler,
+                        progress=lambda name, status: progress(f"{name}: {status}"))
+        out = []
+        for t in tasks:
+            tr = res[t.name]
+            out.append((tr.value, None) if tr.ok else (None, tr.error or "failed"))
+        return out
+    out = []
+    for n, r, i, c in jobs:
+        progress(f"{n}/{r}")
+        try:
+            out.append((solve_part(i, kind, opts(c)), None))
+        except Exception as e:  # noqa: BLE001 - a failed part is reported by name
+            out.append((None, f"{type(e).__name__}: {e}"))
+    return out
+
+
+def _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall, pkg, hv) -> Solution:
+    from ..solve.extract import _report_tables
+    T = inst.time.periods
+    summary: dict = {"instance": inst.name, "objective_kind": kind}
+    statuses = {f"{k}/bound": v.status for k, v in bound_sols.items()}
+    statuses.update({f"{k}/plan": v.status for k, v in plan_sols.items()})
+    sols = [plan_sols.get(p.name) for p in radio]
+    missing = [p.name for p, s in zip(radio, sols) if s is None or not s.ok]
+    dcs = plan_sols.get("datacentres")
+    dc_ok = dcs is None or dcs.ok
+    tables: dict = {}
+    extra: dict = {}
+    if missing or not dc_ok or failures:
+        why = "; ".join([f"{k}: {v}" for k, v in failures.items()]
+                        + [f"{n}: {plan_sols[n].status if n in plan_sols else 'not solved'}"
+                           for n in missing if not any(k.startswith(n + "/") for k in failures)]
+                        + ([] if dc_ok else [f"datacentres: {dcs.status}"]))
+        status = "infeasible" if any(v == "infeasible" for v in statuses.values()) else "error"
+        summary.update(status=status, objective=None, bound=None, mip_gap=None,
+                       solver_message=f"parts without a plan: {why}")
+        for k in KINDS.values():
+            summary[k] = None
+        return Solution(summary=_finish(summary, inst, sp, statuses, failures, t_wall, pkg, hv,
+                                        [*bound_sols.values(), *plan_sols.values()], extra), tables={})
+    cells = None
+    if radio:
+        cells = pd.concat([s.tables["cells"][["cell", "period", "built", "awake", "load_mbps"]]
+                           for s in sols])
+        cells = cells.groupby(["cell", "period"], as_index=False).agg(
+            built=("built", "max"), awake=("awake", "max"), load_mbps=("load_mbps", "sum"))
+        if inst.ran.max_wakeups is not None:
+            cells = _cap_wakeups(cells, T, inst.ran.max_wakeups)
+    dc_load = dc_sub = None
+    if dcs is not None:
+        dc_load = dcs.tables["regions"].load_kw.to_numpy(float).reshape(len(inst.regions), T)
+        h = dcs.tables["hourly"]
+        dc_sub = {"dc": h.dc_kw.to_numpy(float), "transport": h.transport_kw.to_numpy(float)}
+        tables["dcs"] = dcs.tables["dcs"]
+        tables["assignments"] = dcs.tables["assignments"]
+    ev = account(inst, cells, dc_load, dc_sub)
+    if cells is not None:
+        c = ev["cells_sorted"]
+        tables["cells"] = pd.DataFrame({"cell": c.cell, "period": c.period, "built": c.built.astype(int),
+                                        "awake": c.awake.astype(int), "load_mbps": c.load_mbps,
+                                        "power_w": ev["power_w"]})
+        tables["areas"] = _areas(inst, c, sols)
+    R = len(inst.regions)
+    tables["regions"] = pd.DataFrame({
+        "region": np.repeat(inst.regions.region.to_numpy(), T), "period": np.tile(np.arange(T), R),
+        "load_kw": ev["load_kw"].reshape(-1), "green_kw": ev["green_kw"].reshape(-1),
+        "grid_kw": ev["grid_kw"].reshape(-1)})
+    tables.update(_report_tables(inst, tables, ev))
+    obj = ev[KINDS[kind]]
+    if radio and tables["areas"].unserved_mbps.sum() > 0 and inst.ran.unserved_penalty_kwh_per_mbps_h:
+        extra["unserved_mbps_h"] = float(tables["areas"].unserved_mbps.sum()
+                                         * inst.time.period_hours * inst.time.weight)
+    # bound: the sum of the parts' bounds (each from the shared-cost, full-capacity version)
+    bounds, nob = [], []
+    for name in [p.name for p in radio] + (["datacentres"] if dcs is not None else []):
+        b = bound_sols[name].summary.get("bound") if name in bound_sols else None
+        (bounds.append(b) if b is not None else nob.append(name))
+    bound = float(sum(bounds)) if not nob else None
+    if bound is not None and "unserved_mbps_h" in extra:
+        bound = None  # the merged objective below leaves the unserved penalty out
+        nob.append("unserved demand penalty not in the merged objective")
+    gap = max(obj - bound, 0.0) / max(abs(obj), 1e-10) if bound is not None else None
+    all_opt = all(s.summary["status"] == "optimal" for s in [*bound_sols.values(), *plan_sols.values()])
+    status = "optimal" if (sp.exact and all_opt) else "feasible"
+    summary.update(status=status, objective=obj, bound=bound, mip_gap=gap)
+    if bound is None:
+        summary["bound_note"] = f"no bound from: {', '.join(nob)}"
+    for k in ("energy_kwh", "grid_energy_kwh", "carbon_t", "cost_cny", "renewable_share"):
+        summary[k] = ev[k]
+    subs = ev["by_subsystem_kwh"]
+    summary.update(ran_energy_kwh=subs["ran"] if inst.has_radio else 0.0, dc_energy_kwh=subs["dc"],
+                   transport_energy_kwh=subs["transport"], embodied_kwh=ev["embodied_kwh"])
+    if cells is not None:
+        first = tables["cells"][tables["cells"].period == 0].set_index("cell").built
+        st = inst.cells.set_index("cell").status.reindex(first.index)
+        summary["cells_built"] = int(((first > 0) & (st == "candidate")).sum())
+        summary["cells_retired"] = int(((first == 0) & (st == "existing")).sum())
+    else:
+        summary["cells_built"] = summary["cells_retired"] = 0
+    summary["dcs_open"] = int(dcs.summary.get("dcs_open") or 0) if dcs is not None else 0
+    # baselines: additive over the parts of an exact split
+    def total(vals):
+        return float(sum(vals)) if vals and all(v is not None for v in vals) else None
+
+    r_sq = total([s.summary.get("baseline_energy_kwh") for s in sols]) if radio else 0.0
+    r_thr = total([s.summary.get("threshold_energy_kwh") for s in sols]) if radio else None
+    d_sq = dcs.summary.get("baseline_energy_kwh") if dcs is not None else 0.0
+    d_near = dcs.summary.get("nearest_dc_energy_kwh") if dcs is not None else None
+    combos = {"baseline_energy_kwh": (r_sq, d_sq), "threshold_energy_kwh": (r_thr, d_sq),
+              "nearest_dc_energy_kwh": (r_sq, d_near)}
+    pcts = {"baseline_energy_kwh": "savings_pct", "threshold_energy_kwh": "threshold_savings_pct",
+            "nearest_dc_energy_kwh": "nearest_dc_savings_pct"}
+    for key, (r_v, d_v) in combos.items():
+        tot = r_v + d_v if (sp.exact and r_v is not None and d_v is not None) else None
+        summary[key] = tot
+        summary[pcts[key]] = 100.0 * (tot - ev["energy_kwh"]) / tot if tot else None
+    if not sp.exact:
+        summary["baseline_note"] = ("baselines are not evaluated for a split that is not exact "
+                                    f"({sp.reason})")
+    n = len(bound_sols) + sum(1 for k in plan_sols if plan_sols[k] is not bound_sols.get(k))
+    summary["solver_message"] = f"{n} part solves merged ({sp.method})"
+    return Solution(summary=_finish(summary, inst, sp, statuses, failures, t_wall, pkg, hv,
+                                    [*bound_sols.values(), *plan_sols.values()], extra),
+                    tables=tables)
+
+
+def _finish(summary, inst, sp, statuses, failures, t_wall, pkg, hv, sols, extra):
+    uniq = list({id(s): s for s in sols if s is not None}.values())
+    solve_s = sum(float(s.summary.get("solve_seconds") or 0) for s in uniq)
+    build_s = sum(float(s.summary.get("build_seconds") or 0) for s in uniq)
+    summary.update({
+        "solve_seconds": round(solve_s, 4), "build_seconds": round(build_s, 4),
+        "wall_seconds": round(time.perf_counter() - t_wall, 4),
+        "solver": "highs", "solver_version": hv, "package_version": pkg,
+        "strategy": "parts",
+        "decomposition": {"method": sp.method, "parts": len(sp.parts), "exact": sp.exact,
+                          "reason": sp.reason, "split_seconds": round(sp.graph_seconds, 4),
+                          "notes": sp.notes, "statuses": statuses, "failures": failures,
+                          "part_cells": {p.name: p.cells for p in sp.parts}, **extra},
+        "warnings": list(inst.warnings),
+    })
+    for k in ("cells_built", "cells_retired", "dcs_open", "ran_energy_kwh", "dc_energy_kwh",
+              "transport_energy_kwh", "renewable_share", "baseline_energy_kwh", "savings_pct"):
+        summary.setdefault(k, None)
+    return summary
+
+
+def _cap_wakeups(cells: pd.DataFrame, T: int, limit: int) -> pd.DataFrame:
+    """A cell whose union schedule wakes more than ``limit`` times stays awake while built."""
+    c = cells.sort_values(["cell", "period"]).reset_index(drop=True)
+    a = c.awake.to_numpy().reshape(-1, T)
+    b = c.built.to_numpy().reshape(-1, T)
+    wakes = np.maximum(a - np.roll(a, 1, axis=1), 0).sum(axis=1)
+    over = wakes > limit
+    a[over] = b[over]
+    c["awake"] = a.reshape(-1)
+    return c
+
+
+def _areas(inst, c, plan_sols) -> pd.DataFrame:
+    T = inst.time.periods
+    areas = pd.concat([s.tables["areas"] for s in plan_sols]).drop_duplicates(["area", "period"])
+    awake = c[c.awake > 0][["cell", "period"]]
+    n = (inst.coverage[["cell", "area"]].merge(awake, on="cell").groupby(["area", "period"]).size()
+         .rename("n"))
+    areas = areas.drop(columns="awake_cells").merge(n.reset_index(), on=["area", "period"], how="left")
+    areas["awake_cells"] = areas.n.fillna(0).astype(int)
+    order = pd.Series(np.arange(len(inst.areas)), index=inst.areas.area)
+    areas = areas.assign(_o=areas.area.map(order)).sort_values(["_o", "period"]).drop(columns=["_o", "n"])
+    return areas.reset_index(drop=True)[["area", "period", "demand_mbps", "served_mbps",
+                                         "unserved_mbps", "awake_cells"]]
