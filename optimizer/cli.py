@@ -334,9 +334,20 @@ def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts
           milan: bool = typer.Option(False, "--milan", help="also solve instances/milan"),
           workers: int = typer.Option(2, "--workers", min=1, help="processes for period solves"),
           instance: list[Path] = typer.Option([], "--instance", help="also bench this instance folder (repeatable)"),
-          orlib: bool = typer.Option(False, "--orlib", help="only the OR-Library published optima, seconds each")):
+          orlib: bool = typer.Option(False, "--orlib", help="only the OR-Library published optima, seconds each"),
+          scale: Optional[str] = typer.Option(None, "--scale", help="only the scaling benchmark: cell counts, e.g. 1000,10000,100000"),
+          part_seconds: float = typer.Option(20.0, "--part-seconds", help="scaling: solver seconds per 1000 cells of a part"),
+          part_cells: int = typer.Option(1500, "--part-cells", help="scaling: largest part (cells)"),
+          scale_workers: str = typer.Option("1,2", "--scale-workers", help="scaling: worker counts")):
     """Time build, hand-off, solve, extraction and writing on generated instances."""
     from .bench import run_bench, run_orlib_bench
+    if scale:
+        from .bench_scale import run_scale_bench
+        rows = run_scale_bench([int(c) for c in scale.split(",") if c.strip()], out,
+                               seconds_per_1000_cells=part_seconds, max_part_cells=part_cells,
+                               workers=tuple(int(w) for w in scale_workers.split(",")))
+        typer.echo(json.dumps(rows, indent=1))
+        return
     if orlib:
         typer.echo(json.dumps(run_orlib_bench(out), indent=1))
         return

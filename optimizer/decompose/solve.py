@@ -16,6 +16,7 @@ from ..instance.model import Instance
 from ..solution import Solution
 from .parts import Split, split
 
+PEAKS: dict = {}  # worker address -> peak MB of its process over the last Dask run
 KINDS = {"energy": "energy_kwh", "grid_energy": "grid_energy_kwh", "carbon": "carbon_t",
          "cost": "cost_cny"}
 
@@ -96,10 +97,13 @@ def account(inst: Instance, cells: pd.DataFrame | None, dc_load: np.ndarray | No
 def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells: int = 2000,
                      time_limit_s: float | None = None, mip_gap: float | None = None,
                      seed: int | None = None, workers: int | None = None,
-                     scheduler: str | None = None, progress=None) -> Solution:
+                     scheduler: str | None = None, seconds_per_1000_cells: float | None = None,
+                     progress=None) -> Solution:
     """Split ``inst`` (optimizer.decompose.parts), solve the parts, merge one plan.
 
     ``time_limit_s`` is for the whole run: the parts share it in proportion to their cells.
+    ``seconds_per_1000_cells`` instead gives each part solve a limit of its own (the same
+    work whatever the number of workers: the benchmark's speed-up measure).
     ``workers`` / ``scheduler`` run the parts on Dask (optimizer.decompose.run); otherwise
     they run one after another in this process. Returns a Solution whose summary has a valid
     ``bound`` (or ``None`` with ``bound_note``) and ``decomposition`` details.
@@ -109,6 +113,7 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     say = progress or (lambda msg: None)
     kind = objective or inst.objective
     t_wall = time.perf_counter()
+    PEAKS.clear()
     say("split")
     sp: Split = split(inst, kind, max_cells=max_cells, seed=seed or 0)
     W = max(workers or 1, 1)
@@ -121,7 +126,10 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     work = sum(max(p.cells, 50) * (2 if p.plan is not None else 1) for p in radio)
 
     def opts(cells):
-        tl = None if budget is None else max(budget * W * max(cells, 50) / max(work, 1), 1.0)
+        if seconds_per_1000_cells is not None:
+            tl = max(seconds_per_1000_cells * cells / 1000.0, 2.0)
+        else:
+            tl = None if budget is None else max(budget * W * max(cells, 50) / max(work, 1), 1.0)
         return dict(time_limit_s=tl, mip_gap=mip_gap, seed=seed, threads=threads,
                     explain=False, strategy="auto", workers=1, max_part_cells=10**9)
 
@@ -173,7 +181,11 @@ def _run(jobs, kind, opts, workers, scheduler, progress):
         out = []
         for t in tasks:
             tr = res[t.name]
+            if tr.ok and tr.value is not None:
+                tr.value.summary["worker_peak_mb"] = getattr(tr, "peak_mb", None)
+                tr.value.summary["worker"] = tr.worker
             out.append((tr.value, None) if tr.ok else (None, tr.error or "failed"))
+        PEAKS.update(getattr(res, "workers", {}) or {})
         return out
     out = []
     for n, r, i, c in jobs:
@@ -307,7 +319,10 @@ def _finish(summary, inst, sp, statuses, failures, t_wall, pkg, hv, sols, extra)
         "decomposition": {"method": sp.method, "parts": len(sp.parts), "exact": sp.exact,
                           "reason": sp.reason, "split_seconds": round(sp.graph_seconds, 4),
                           "notes": sp.notes, "statuses": statuses, "failures": failures,
-                          "part_cells": {p.name: p.cells for p in sp.parts}, **extra},
+                          "part_cells": {p.name: p.cells for p in sp.parts},
+                          "task_peak_mb": max([float(s.summary.get("worker_peak_mb") or 0.0)
+                                               for s in uniq] or [0.0]),
+                          "worker_peak_mb": dict(PEAKS), **extra},
         "warnings": list(inst.warnings),
     })
     for k in ("cells_built", "cells_retired", "dcs_open", "ran_energy_kwh", "dc_energy_kwh",
