@@ -97,7 +97,7 @@ def test_peak_memory_per_task_and_per_worker(both_ways):
     # not the 300 MiB the memory task held (and freed) on one of the two workers
     for name in ("square", "add", "broken"):
         assert dask[name].peak_mb < mem.peak_mb - 100, (dask[name], mem)
-    assert len(dask.workers) == 2 and set(dask.workers) == {r.worker for r in dask.values()}
+    assert len(dask.workers) == 2 and {r.worker for r in dask.values()} <= set(dask.workers)
     assert max(dask.workers.values()) >= mem.peak_mb
     assert list(here.workers) == ["local"] and here.workers["local"] >= here["memory"].peak_mb
 
