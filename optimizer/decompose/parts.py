@@ -86,6 +86,21 @@ def _coupled_by_balance(inst: Instance, objective: str) -> bool:
     return bool((inst.renewables.renewable_kw > 0).any())
 
 
+def shared_regions(inst: Instance, objective: str, parts: list[Part]) -> set:
+    """Regions whose renewables several parts draw on (only grid-based objectives care)."""
+    if not _coupled_by_balance(inst, objective):
+        return set()
+    ren = inst.renewables
+    green = set(ren.region[ren.renewable_kw > 0])
+    users: dict = {}
+    for p in parts:
+        regs = set(p.instance.sites.region) if p.kind == "radio" else \
+            set(inst.datacentres.region) | set(inst.compute.region)
+        for r in regs & green:
+            users.setdefault(r, set()).add(p.name)
+    return {r for r, u in users.items() if len(u) > 1}
+
+
 def split(inst: Instance, objective: str, *, max_cells: int = 2000, seed: int = 0) -> Split:
     """Parts of ``inst`` (see the module doc). ``max_cells`` bounds a part's radio cells."""
     t0 = time.perf_counter()
@@ -98,9 +113,6 @@ def split(inst: Instance, objective: str, *, max_cells: int = 2000, seed: int = 
         dc_inst = replace(inst, name=f"{inst.name}/datacentres", sites=None, cells=None,
                           areas=None, demand=None, coverage=None)
         dc_part = Part("datacentres", dc_inst, None, 0, "datacentre")
-        if inst.has_radio and objective != "energy" and _coupled_by_balance(inst, objective):
-            exact = False
-            reasons.append("the data-centre and radio parts were solved apart, each seeing the regions' whole renewable supply")
     if not inst.has_radio:
         return Split([dc_part] if dc_part else [], exact, "datacentres", "; ".join(reasons),
                      time.perf_counter() - t0, notes)
@@ -108,11 +120,6 @@ def split(inst: Instance, objective: str, *, max_cells: int = 2000, seed: int = 
     comps = [c for c in nx.connected_components(g)]
     site_of = inst.cells.set_index("cell").site
     n_cells_site = inst.cells.groupby("site").size()
-    coupled = _coupled_by_balance(inst, objective)
-    if coupled:
-        exact = False
-        reasons.append(f"regions with renewables couple all their sites under {objective}; "
-                       "each part saw its regions' whole renewable supply")
     if inst.ran.max_new_cells is not None:
         exact = False
         reasons.append("max_new_cells is one budget for the whole instance; each part's plan got a share")
@@ -205,6 +212,12 @@ def split(inst: Instance, objective: str, *, max_cells: int = 2000, seed: int = 
                           pd.Series(sh, index=cells.cell.to_numpy())))
     if dc_part is not None:
         parts.insert(0, dc_part)
+    shared = shared_regions(inst, objective, parts)
+    if shared:
+        exact = False
+        reasons.append(f"{len(shared)} region(s) with renewables hold several parts under {objective}: "
+                       "the data-centre part was solved first, the radio parts' plans shared "
+                       "the renewables it left")
     method = "clusters" if clustered else ("components" if len(parts) > 1 else "single")
     return Split(parts, exact, method, "; ".join(reasons), time.perf_counter() - t0, notes)
 

@@ -123,7 +123,7 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     budget = None
     if time_limit_s is not None:
         budget = max(0.9 * (time_limit_s - (time.perf_counter() - t_wall)), 1.0)
-    work = sum(max(p.cells, 50) * (2 if p.plan is not None else 1) for p in radio)
+    work = sum(max(p.cells, 50) * 2 for p in radio)
 
     def opts(cells):
         if seconds_per_1000_cells is not None:
@@ -131,7 +131,7 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
         else:
             tl = None if budget is None else max(budget * W * max(cells, 50) / max(work, 1), 1.0)
         return dict(time_limit_s=tl, mip_gap=mip_gap, seed=seed, threads=threads,
-                    explain=False, strategy="auto", workers=1, max_part_cells=10**9)
+                    explain=False, strategy="periods", workers=1, max_part_cells=10**9)
 
     bound_sols: dict[str, Solution] = {}
     plan_sols: dict[str, Solution] = {}
@@ -143,8 +143,24 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
         bound_sols["datacentres"] = plan_sols["datacentres"] = d
     # every part with shared costs and full capacities (its bound is valid; where it has no
     # boundary cell it is also the part's plan), and the plan versions with shared capacities
+    # regions whose renewables several parts share: the plans split what the data centres
+    # left, in proportion to each part's cells there (the bound versions keep it all)
+    from .parts import shared_regions
+    shared = shared_regions(inst, kind, sp.parts)
+    plans = {p.name: p.plan for p in radio}
+    if shared:
+        from ..formulation.energy import renewable_kw
+        R, T = len(inst.regions), inst.time.periods
+        left = renewable_kw(inst).reshape(R, T)
+        if "datacentres" in plan_sols and plan_sols["datacentres"].ok:
+            left = np.maximum(left - plan_sols["datacentres"].tables["regions"].load_kw
+                              .to_numpy(float).reshape(R, T), 0.0)
+        for p in radio:
+            if set(p.instance.sites.region) & shared:
+                base = p.plan if p.plan is not None else p.instance
+                plans[p.name] = replace(base, renewables=_renewables_share(inst, p.instance, left, shared))
     jobs = [(p.name, "bound", p.instance, p.cells) for p in radio]
-    jobs += [(p.name, "plan", p.plan, p.cells) for p in radio if p.plan is not None]
+    jobs += [(p.name, "plan", plans[p.name], p.cells) for p in radio if plans[p.name] is not None]
     jobs.sort(key=lambda j: -j[3])  # largest first: better packing on the workers
     say(f"{len(jobs)} part solves")
     for (name, role, _, _), (sol, err) in zip(jobs, _run(jobs, kind, opts, W, scheduler, say)):
@@ -161,6 +177,23 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
             failures["merge"] = f"{len(over)} boundary cells overloaded by the union of the parts"
     return _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall,
                   package_version(), highs_version())
+
+
+def _renewables_share(inst: Instance, part: Instance, left: np.ndarray, shared: set) -> pd.DataFrame:
+    """Renewables for a part's plan: its cells' share of ``left`` in shared regions, the
+    whole supply elsewhere."""
+    site_reg = inst.sites.set_index("site").region
+    tot = inst.cells.site.map(site_reg).value_counts()
+    mine = part.cells.site.map(site_reg).value_counts()
+    regions = inst.regions.region
+    share = np.where(regions.isin(shared), (mine / tot).reindex(regions).fillna(0.0), 1.0)
+    T, R = inst.time.periods, len(regions)
+    from ..formulation.energy import renewable_kw
+    full = renewable_kw(inst).reshape(R, T)
+    vals = np.where(regions.isin(shared).to_numpy()[:, None], left * share[:, None], full)
+    df = pd.DataFrame({"region": np.repeat(regions.to_numpy(), T), "period": np.tile(np.arange(T), R),
+                       "renewable_kw": vals.reshape(-1)})
+    return df[df.renewable_kw > 0].reset_index(drop=True)
 
 
 def _overloaded(inst, sols) -> set:
