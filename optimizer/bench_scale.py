@@ -22,20 +22,18 @@ CELLS_PER_SITE = 2.25  # netopt generate: 450 sites -> 1,019 cells, 5,000 -> 11,
 def _one(args: dict) -> dict:
     import optimizer
     from optimizer.bench import _peak_mb
-    from optimizer.solve import solve
     t0 = time.perf_counter()
     inst = optimizer.load_instance(args["instance"])
     load_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     from optimizer.decompose.solve import solve_decomposed
     sol = solve_decomposed(inst, "energy", max_cells=args["max_part_cells"],
-                           workers=args["workers"], seed=1, mip_gap=args["mip_gap"],
+                           workers=args["workers"], seed=args["seed"], mip_gap=args["mip_gap"],
                            seconds_per_1000_cells=args["seconds_per_1000_cells"])
     wall = time.perf_counter() - t1
     sol.write(args["results"])
     s = sol.summary
     d = s.get("decomposition", {})
-    del solve
     return {"cells": len(inst.cells), "sites": len(inst.sites), "areas": len(inst.areas),
             "links": len(inst.coverage), "workers": args["workers"], "load_s": round(load_s, 2),
             "split_s": d.get("split_seconds"), "wall_s": round(wall, 2), "status": s["status"],
@@ -46,19 +44,19 @@ def _one(args: dict) -> dict:
             "task_peak_mb": d.get("task_peak_mb")}
 
 
-def run_scale_bench(cells: list[int], out, *, workers=(1, 2), seconds_per_1000_cells: float = 60.0,
-                    max_part_cells: int = 3000, mip_gap: float = 0.01, seed: int = 1) -> list[dict]:
+def run_scale_bench(cells: list[int], out, *, workers=(1, 2), seconds_per_1000_cells: float = 20.0,
+                    max_part_cells: int = 1500, mip_gap: float = 0.01, seed: int = 1) -> list[dict]:
     from optimizer.instance.generate import generate_city
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in cells:
         sites = max(int(math.ceil(n / CELLS_PER_SITE)), 2)
-        folder = out / "instances" / f"city-{n}"
+        folder = out / "instances" / f"city-{n}-s{seed}"
         if not (folder / "instance.toml").exists():
             generate_city(folder, sites, hours=24, seed=seed, name=f"city-{n}c")
         for w in workers:
-            args = {"instance": str(folder), "results": str(out / f"city-{n}-w{w}"), "workers": w,
+            args = {"instance": str(folder), "results": str(out / f"city-{n}-w{w}"), "workers": w, "seed": seed,
                     "max_part_cells": max_part_cells, "mip_gap": mip_gap,
                     "seconds_per_1000_cells": seconds_per_1000_cells}
             t0 = time.perf_counter()

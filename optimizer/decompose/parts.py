@@ -44,6 +44,11 @@ import pandas as pd
 from ..instance.model import Instance
 
 
+#: largest part in radio cells by default: a 1,000-site generated city (2,250 cells) peaked
+#: at 4.9 GB solved whole (docs/performance.md); parts of 3,000 cells stay near that
+PARTS_CELLS = 3000
+
+
 @dataclass
 class Part:
     """One part. ``instance``: boundary costs shared, full capacities, all renewables (its
@@ -101,7 +106,7 @@ def shared_regions(inst: Instance, objective: str, parts: list[Part]) -> set:
     return {r for r, u in users.items() if len(u) > 1}
 
 
-def split(inst: Instance, objective: str, *, max_cells: int = 2000, seed: int = 0) -> Split:
+def split(inst: Instance, objective: str, *, max_cells: int = PARTS_CELLS, seed: int = 0) -> Split:
     """Parts of ``inst`` (see the module doc). ``max_cells`` bounds a part's radio cells."""
     t0 = time.perf_counter()
     parts: list[Part] = []
@@ -198,8 +203,12 @@ def split(inst: Instance, objective: str, *, max_cells: int = 2000, seed: int = 
                        forced_dcs=frozenset(), forbidden_dcs=frozenset())
         is_boundary = sh < 1.0 - 1e-12
         if inst.ran.max_new_cells is not None and n_new:
-            cand = int((cells.status == "candidate").sum())
-            budget = int(np.floor(inst.ran.max_new_cells * cand / n_new))
+            # the part's share of the budget: its share-weighted candidates (each candidate's
+            # shares sum to 1, so the budgets add up to at most max_new_cells), at least its
+            # forced candidates; the merge checks the total
+            is_cand = (cells.status == "candidate").to_numpy()
+            forced_new = int((is_cand & cells.cell.isin(inst.forced_cells).to_numpy()).sum())
+            budget = max(int(np.floor(inst.ran.max_new_cells * sh[is_cand].sum() / n_new + 1e-9)), forced_new)
             plan_ran = replace(inst.ran, max_new_cells=budget)
         else:
             plan_ran = inst.ran

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..instance.model import Instance
 from ..solution import Solution
-from .parts import Split, split
+from .parts import PARTS_CELLS, Split, shared_regions, split
 
 PEAKS: dict = {}  # worker address -> peak MB of its process over the last Dask run
 KINDS = {"energy": "energy_kwh", "grid_energy": "grid_energy_kwh", "carbon": "carbon_t",
@@ -94,11 +94,12 @@ def account(inst: Instance, cells: pd.DataFrame | None, dc_load: np.ndarray | No
     return out
 
 
-def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells: int = 2000,
+def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells: int = PARTS_CELLS,
                      time_limit_s: float | None = None, mip_gap: float | None = None,
                      seed: int | None = None, workers: int | None = None,
                      scheduler: str | None = None, seconds_per_1000_cells: float | None = None,
-                     progress=None) -> Solution:
+                     threads: int | None = None, solver: str | None = None,
+                     baseline: bool = True, progress=None) -> Solution:
     """Split ``inst`` (optimizer.decompose.parts), solve the parts, merge one plan.
 
     ``time_limit_s`` is for the whole run: the parts share it in proportion to their cells.
@@ -117,13 +118,23 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     say("split")
     sp: Split = split(inst, kind, max_cells=max_cells, seed=seed or 0)
     W = max(workers or 1, 1)
-    threads = 1 if (W > 1 or scheduler) else None
+    if W > 1 or scheduler:
+        threads = 1  # one HiGHS thread per worker
+    common = dict(solver=solver, baseline=baseline)
     dc = [p for p in sp.parts if p.kind == "datacentre"]
     radio = [p for p in sp.parts if p.kind == "radio"]
     budget = None
     if time_limit_s is not None:
         budget = max(0.9 * (time_limit_s - (time.perf_counter() - t_wall)), 1.0)
-    work = sum(max(p.cells, 50) * 2 for p in radio)
+    # a part solve's share of the budget is its share of the cells to solve (small parts
+    # count as 50 cells: their fixed costs of building and starting dominate)
+    work = sum(max(p.cells, 50) * (2 if (p.plan is not None or (
+        p.kind == "radio" and set(p.instance.sites.region) & shared_regions(inst, kind, sp.parts))) else 1)
+        for p in radio)
+    if dc and budget is not None:
+        dc_time, budget = max(0.1 * budget, 1.0), max(0.9 * budget, 1.0)
+    else:
+        dc_time = None
 
     def opts(cells):
         if seconds_per_1000_cells is not None:
@@ -131,21 +142,20 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
         else:
             tl = None if budget is None else max(budget * W * max(cells, 50) / max(work, 1), 1.0)
         return dict(time_limit_s=tl, mip_gap=mip_gap, seed=seed, threads=threads,
-                    explain=False, strategy="periods", workers=1, max_part_cells=10**9)
+                    explain=False, strategy="periods", workers=1, max_part_cells=10**9, **common)
 
     bound_sols: dict[str, Solution] = {}
     plan_sols: dict[str, Solution] = {}
     failures: dict[str, str] = {}
     if dc:
         say("data centres")
-        d = solve_part(dc[0].instance, kind, dict(time_limit_s=None if budget is None else max(0.1 * budget, 1.0),
-                                                  mip_gap=mip_gap, seed=seed, explain=False))
+        d = solve_part(dc[0].instance, kind, dict(time_limit_s=dc_time, mip_gap=mip_gap, seed=seed,
+                                                  explain=False, **common))
         bound_sols["datacentres"] = plan_sols["datacentres"] = d
     # every part with shared costs and full capacities (its bound is valid; where it has no
     # boundary cell it is also the part's plan), and the plan versions with shared capacities
     # regions whose renewables several parts share: the plans split what the data centres
     # left, in proportion to each part's cells there (the bound versions keep it all)
-    from .parts import shared_regions
     shared = shared_regions(inst, kind, sp.parts)
     plans = {p.name: p.plan for p in radio}
     if shared:
@@ -158,7 +168,7 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
         for p in radio:
             if set(p.instance.sites.region) & shared:
                 base = p.plan if p.plan is not None else p.instance
-                plans[p.name] = replace(base, renewables=_renewables_share(inst, p.instance, left, shared))
+                plans[p.name] = replace(base, renewables=_renewables_share(inst, p, left, shared))
     jobs = [(p.name, "bound", p.instance, p.cells) for p in radio]
     jobs += [(p.name, "plan", plans[p.name], p.cells) for p in radio if plans[p.name] is not None]
     jobs.sort(key=lambda j: -j[3])  # largest first: better packing on the workers
@@ -179,12 +189,14 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
                   package_version(), highs_version())
 
 
-def _renewables_share(inst: Instance, part: Instance, left: np.ndarray, shared: set) -> pd.DataFrame:
-    """Renewables for a part's plan: its cells' share of ``left`` in shared regions, the
-    whole supply elsewhere."""
+def _renewables_share(inst: Instance, part, left: np.ndarray, shared: set) -> pd.DataFrame:
+    """Renewables for a part's plan: its cells' share of ``left`` in shared regions (boundary
+    cells by their cost shares, so the parts' shares add up to one), the whole supply elsewhere."""
     site_reg = inst.sites.set_index("site").region
     tot = inst.cells.site.map(site_reg).value_counts()
-    mine = part.cells.site.map(site_reg).value_counts()
+    cells = part.instance.cells
+    mine = pd.Series(part.shares.reindex(cells.cell).to_numpy(float)).groupby(
+        cells.site.map(site_reg).to_numpy()).sum()
     regions = inst.regions.region
     share = np.where(regions.isin(shared), (mine / tot).reindex(regions).fillna(0.0), 1.0)
     T, R = inst.time.periods, len(regions)
@@ -208,9 +220,13 @@ def _run(jobs, kind, opts, workers, scheduler, progress):
     """Run the part solves: on Dask when asked, else here. Returns [(Solution, error)]."""
     if (workers and workers > 1) or scheduler:
         from .run import Task, run_tasks
+        from .run import RunError
         tasks = [Task(f"{n}/{r}", solve_part, (i, kind, opts(c)), {}) for n, r, i, c in jobs]
-        res = run_tasks(tasks, workers=workers, scheduler=scheduler,
-                        progress=lambda name, status: progress(f"{name}: {status}"))
+        try:
+            res = run_tasks(tasks, workers=workers, scheduler=scheduler,
+                            progress=lambda name, status: progress(f"{name}: {status}"))
+        except RunError as e:  # the cluster cannot be reached: every part fails with the reason
+            return [(None, str(e))] * len(tasks)
         out = []
         for t in tasks:
             tr = res[t.name]
@@ -335,8 +351,13 @@ def _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall, pkg, 
                                     f"({sp.reason})")
     n = len(bound_sols) + sum(1 for k in plan_sols if plan_sols[k] is not bound_sols.get(k))
     summary["solver_message"] = f"{n} part solves merged ({sp.method})"
+    summary.update(extra)
+    if radio and inst.ran.max_new_cells is not None and summary["cells_built"] > inst.ran.max_new_cells:
+        summary.update(status="error", solver_message=(
+            f"the parts built {summary['cells_built']} new cells, more than max_new_cells "
+            f"= {inst.ran.max_new_cells} (their forced candidates)"))
     return Solution(summary=_finish(summary, inst, sp, statuses, failures, t_wall, pkg, hv,
-                                    [*bound_sols.values(), *plan_sols.values()], extra),
+                                    [*bound_sols.values(), *plan_sols.values()], {}),
                     tables=tables)
 
 
@@ -347,7 +368,10 @@ def _finish(summary, inst, sp, statuses, failures, t_wall, pkg, hv, sols, extra)
     summary.update({
         "solve_seconds": round(solve_s, 4), "build_seconds": round(build_s, 4),
         "wall_seconds": round(time.perf_counter() - t_wall, 4),
-        "solver": "highs", "solver_version": hv, "package_version": pkg,
+        "solver": next((s.summary.get("solver") for s in uniq if s.summary.get("solver")), "highs"),
+        "solver_version": next((s.summary.get("solver_version") for s in uniq
+                                if s.summary.get("solver_version")), hv),
+        "package_version": pkg,
         "strategy": "parts",
         "decomposition": {"method": sp.method, "parts": len(sp.parts), "exact": sp.exact,
                           "reason": sp.reason, "split_seconds": round(sp.graph_seconds, 4),

@@ -114,7 +114,7 @@ def plan_bounds(built: BuiltModel, cm: CompiledModel, plan):
 
 
 PERIODS_SHARE = 0.5
-PARTS_CELLS = 3000  # "auto" splits instances with more radio cells (docs/distributed.md)
+from ..decompose.parts import PARTS_CELLS  # noqa: E402  "auto" splits above it (docs/decomposition.md)
 
 
 def _use_periods(instance, built, opts, strategy: str) -> bool:
@@ -201,7 +201,7 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
         return solve_decomposed(instance, kind, max_cells=max_part_cells,
                                 time_limit_s=time_limit_s if time_limit_s is not None else instance.solver.time_limit_s,
                                 mip_gap=mip_gap, seed=seed, workers=workers, scheduler=scheduler,
-                                progress=say)
+                                threads=threads, solver=solver, baseline=baseline, progress=say)
     opts = options_for(instance, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
                        seed=seed, solver=solver).merged(verbose=verbose)
     t_wall = time.perf_counter()

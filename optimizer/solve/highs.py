@@ -147,9 +147,12 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
         own = float(cm.col_cost @ local + cm.offset) if len(local) else cm.offset
         if abs(own - res.objective) > 1e-6 * max(1.0, abs(own)):
             # the reported objective does not belong to the returned plan: trust neither
-            if start is not None:
-                return solve_compiled(cm, opts, col_lower=col_lower, col_upper=col_upper,
-                                      relax=relax, start=None)
+            if start is not None and is_mip:  # once more without the start, in the time left
+                left = None if opts.time_limit_s is None else max(opts.time_limit_s - seconds, 1.0)
+                again = solve_compiled(cm, opts.merged(time_limit_s=left), col_lower=col_lower,
+                                       col_upper=col_upper, relax=relax, start=None)
+                again.solve_seconds += seconds
+                return again
             res.status, res.values, res.objective = "error", None, None
             res.message = (f"HiGHS returned a plan whose objective ({own:.10g}) differs from "
                            f"the one it reported ({info.objective_function_value:.10g})")
