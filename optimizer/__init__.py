@@ -7,16 +7,7 @@
 """
 from .instance import Instance, InstanceError, instance_from_frames, load_instance
 from .solution import Solution
-
-
-def __getattr__(name):
-    # the solver stack (Pyomo, highspy) loads on first use, so that reading instances and
-    # writing reports from result files never imports it
-    if name == "solve":
-        from .solve import solve
-        return solve
-    raise AttributeError(f"module 'optimizer' has no attribute {name!r}")
-
+from .solve import solve
 
 __all__ = ["Instance", "InstanceError", "Solution", "instance_from_frames", "load_instance",
            "solve"]
