@@ -1,6 +1,6 @@
 """``netopt report``: one self-contained HTML page from a results, comparison or Pareto folder.
 
-The report reads files only (it never imports Pyomo or a solver):
+The report reads files only (no module of it uses Pyomo, the model or a solver):
 
 >>> from optimizer.report import write_report
 >>> write_report("results/tiny", "results/tiny/report.html")   # doctest: +SKIP

@@ -1,6 +1,6 @@
 """Read results, comparison and Pareto folders into plain dicts and pandas tables.
 
-This module reads files only: it never imports Pyomo or a solver. Files a folder lacks (an
+This module reads files only: it uses no Pyomo, model or solver code. Files a folder lacks (an
 older results folder, a run without a data-centre part) come back as ``None``; the report
 leaves the figure out and says why.
 """
