@@ -28,7 +28,7 @@ def _one(args: dict) -> dict:
     t1 = time.perf_counter()
     from optimizer.decompose.solve import solve_decomposed
     sol = solve_decomposed(inst, "energy", max_cells=args["max_part_cells"],
-                           workers=args["workers"], seed=args["seed"], mip_gap=args["mip_gap"],
+                           workers=args["workers"], seed=args.get("seed", 1), mip_gap=args["mip_gap"],
                            seconds_per_1000_cells=args["seconds_per_1000_cells"])
     wall = time.perf_counter() - t1
     sol.write(args["results"])

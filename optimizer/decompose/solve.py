@@ -27,6 +27,26 @@ def solve_part(instance: Instance, objective: str, options: dict) -> Solution:
     return solve(instance, objective=objective, **options)
 
 
+def bound_part(instance: Instance, objective: str, options: dict) -> Solution:
+    """A part's bound alone: its periods solved apart (optimizer.decompose.periods), whose
+    bounds add up to a valid bound; no joint search, no tables. Where the period split does
+    not apply, the whole part is solved."""
+    from .periods import applies, solve_periods
+    if not applies(instance):
+        return solve_part(instance, objective, options)
+    T = instance.time.periods
+    tl = options.get("time_limit_s")
+    plan = solve_periods(instance, objective, mip_gap=(options.get("mip_gap") or 1e-4) / 2,
+                         time_limit_s=None if tl is None else max(tl / T, 1.0),
+                         threads=options.get("threads") or 1, seed=options.get("seed"))
+    st = plan.statuses
+    status = ("infeasible" if "infeasible" in st else "optimal" if all(x == "optimal" for x in st)
+              else "feasible" if plan.bound is not None else "time_limit_no_solution")
+    return Solution(summary={"status": status, "bound": plan.bound, "objective": None,
+                             "solve_seconds": round(plan.solver_seconds, 4), "build_seconds": 0.0,
+                             "solver": "highs", "wall_seconds": round(plan.seconds, 4)})
+
+
 def account(inst: Instance, cells: pd.DataFrame | None, dc_load: np.ndarray | None = None,
             dc_sub: dict | None = None, unserved: pd.DataFrame | None = None) -> dict:
     """Yearly energy accounting of a plan given as tables (docs/model.md), no model built.
@@ -136,13 +156,15 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     else:
         dc_time = None
 
-    def opts(cells):
+    def opts(cells, role="whole"):
         if seconds_per_1000_cells is not None:
             tl = max(seconds_per_1000_cells * cells / 1000.0, 2.0)
         else:
             tl = None if budget is None else max(budget * W * max(cells, 50) / max(work, 1), 1.0)
         return dict(time_limit_s=tl, mip_gap=mip_gap, seed=seed, threads=threads,
-                    explain=False, strategy="periods", workers=1, max_part_cells=10**9, **common)
+                    explain=False, workers=1, max_part_cells=10**9,
+                    # the whole-part solve needs the period bound; a plan version only a plan
+                    strategy="periods" if role == "whole" else "auto", **common)
 
     bound_sols: dict[str, Solution] = {}
     plan_sols: dict[str, Solution] = {}
@@ -169,7 +191,10 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
             if set(p.instance.sites.region) & shared:
                 base = p.plan if p.plan is not None else p.instance
                 plans[p.name] = replace(base, renewables=_renewables_share(inst, p, left, shared))
-    jobs = [(p.name, "bound", p.instance, p.cells) for p in radio]
+    # a part with a plan version needs only a bound from its shared-cost version (the
+    # periods alone); a part without one is solved whole, bound and plan at once
+    jobs = [(p.name, "bound" if plans[p.name] is not None else "whole", p.instance, p.cells)
+            for p in radio]
     jobs += [(p.name, "plan", plans[p.name], p.cells) for p in radio if plans[p.name] is not None]
     jobs.sort(key=lambda j: -j[3])  # largest first: better packing on the workers
     say(f"{len(jobs)} part solves")
@@ -178,7 +203,8 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
             failures[f"{name}/{role}"] = err
         elif role == "bound":
             bound_sols[name] = sol
-            plan_sols.setdefault(name, sol)
+        elif role == "whole":
+            bound_sols[name] = plan_sols[name] = sol
         else:
             plan_sols[name] = sol
     if radio and not failures and all(p.name in plan_sols and plan_sols[p.name].ok for p in radio):
@@ -221,7 +247,8 @@ def _run(jobs, kind, opts, workers, scheduler, progress):
     if (workers and workers > 1) or scheduler:
         from .run import Task, run_tasks
         from .run import RunError
-        tasks = [Task(f"{n}/{r}", solve_part, (i, kind, opts(c)), {}) for n, r, i, c in jobs]
+        tasks = [Task(f"{n}/{r}", bound_part if r == "bound" else solve_part, (i, kind, opts(c, r)), {})
+                 for n, r, i, c in jobs]
         try:
             res = run_tasks(tasks, workers=workers, scheduler=scheduler,
                             progress=lambda name, status: progress(f"{name}: {status}"))
@@ -240,7 +267,8 @@ def _run(jobs, kind, opts, workers, scheduler, progress):
     for n, r, i, c in jobs:
         progress(f"{n}/{r}")
         try:
-            out.append((solve_part(i, kind, opts(c)), None))
+            fn = bound_part if r == "bound" else solve_part
+            out.append((fn(i, kind, opts(c, r)), None))
         except Exception as e:  # noqa: BLE001 - a failed part is reported by name
             out.append((None, f"{type(e).__name__}: {e}"))
     return out
