@@ -74,18 +74,24 @@ class Solution:
             summary["write_seconds"] = round(time.perf_counter() - t0, 4)
             (tmp / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2) + "\n",
                                               encoding="utf-8")
-            if out.exists():
-                old = out.with_name(f".{out.name}.old-{os.getpid()}")
-                os.replace(out, old)
-                os.replace(tmp, out)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, out)
+            put_folder(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         self.summary["write_seconds"] = summary["write_seconds"]
         return out
+
+
+def put_folder(tmp: Path, out: Path) -> None:
+    """Move the finished folder ``tmp`` to ``out`` by renames, replacing any old ``out``:
+    a folder that exists under ``out`` is always complete."""
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
 
 
 def _jsonable(obj):

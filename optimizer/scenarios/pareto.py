@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from ..solution import put_folder
 
 CRITERIA = ("energy", "grid_energy", "carbon", "cost", "new_5g_cells")
 LABELS = {"energy": "energy (kWh/yr)", "grid_energy": "grid energy (kWh/yr)",
@@ -66,13 +67,7 @@ class ParetoFront:
                                              encoding="utf-8")
             plot(self, tmp / "pareto.svg")
             plot(self, tmp / "pareto.png")
-            if out.exists():
-                old = out.with_name(f".{out.name}.old-{os.getpid()}")
-                os.replace(out, old)
-                os.replace(tmp, out)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, out)
+            put_folder(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
