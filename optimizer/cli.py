@@ -31,6 +31,23 @@ def _load(path: Path):
     return inst
 
 
+def _check_objective_and_formats(objective: str | None, fmt: str) -> tuple[str, ...]:
+    """Check --objective and --format (one clear line on a bad value); the formats asked."""
+    from .instance.schema import OBJECTIVES
+    if objective is not None and objective not in OBJECTIVES:
+        _fail(f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
+    bad = [f for f in formats if f not in ("csv", "parquet")]
+    if bad:
+        _fail(f"--format: unknown format {', '.join(bad)} (csv, parquet)")
+    if "parquet" in formats:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            _fail("--format parquet needs pyarrow (pip install 'netopt[parquet]')")
+    return formats
+
+
 def _progress(verbose: bool):
     """A rich status line on a terminal, plain lines otherwise."""
     if sys.stderr.isatty() and not verbose:
@@ -88,20 +105,9 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address for parts (tcp://host:port)"),
           max_part_cells: int = typer.Option(3000, "--max-part-cells", min=1, help="largest part when splitting (cells)")):
     """Solve an instance and write its results folder."""
-    from .instance.schema import OBJECTIVES
     if strategy not in ("auto", "monolithic", "periods", "parts"):
         _fail(f"--strategy must be auto, monolithic, periods or parts, got {strategy!r}")
-    if objective is not None and objective not in OBJECTIVES:
-        _fail(f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
-    formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
-    bad = [f for f in formats if f not in ("csv", "parquet")]
-    if bad:
-        _fail(f"--format: unknown format {', '.join(bad)} (csv, parquet)")
-    if "parquet" in formats:
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            _fail("--format parquet needs pyarrow (pip install 'netopt[parquet]')")
+    formats = _check_objective_and_formats(objective, fmt)
     inst = _load(instance)
     from .solve import solve as run
     say, stop = _progress(verbose)
@@ -204,18 +210,7 @@ def compare(base: Path = typer.Argument(..., help="instance folder (or scenario 
                                                     help="run on the Dask cluster at this address, "
                                                          "tcp://host:port (docs/distributed.md)")):
     """Solve a base instance and scenarios side by side; write and print their comparison."""
-    from .instance.schema import OBJECTIVES
-    if objective is not None and objective not in OBJECTIVES:
-        _fail(f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
-    formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
-    bad = [f for f in formats if f not in ("csv", "parquet")]
-    if bad:
-        _fail(f"--format: unknown format {', '.join(bad)} (csv, parquet)")
-    if "parquet" in formats:
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            _fail("--format parquet needs pyarrow (pip install 'netopt[parquet]')")
+    formats = _check_objective_and_formats(objective, fmt)
     if not base.exists():
         _fail(f"{base}: no such instance folder or scenario file")
     from .scenarios.comparison import compare as run_compare

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..formulation.indices import _chosen
+
 BASELINES = ("status_quo", "threshold_sleep", "nearest_dc")
 
 
@@ -46,15 +48,9 @@ class BaselinePlan:
         return self.lower is not None
 
 
-def _ids_mask(ids: np.ndarray, chosen) -> np.ndarray:
-    return np.isin(ids, np.asarray(sorted(chosen), dtype=object)) if chosen else np.zeros(len(ids), bool)
-
-
 def radio_status_quo(inst, ix) -> np.ndarray:
     """Cells built in the status quo: existing (or forced), never forbidden."""
-    forbidden = _ids_mask(ix.cell_ids, inst.forbidden_cells)
-    forced = _ids_mask(ix.cell_ids, inst.forced_cells)
-    return (ix.existing | forced) & ~forbidden
+    return (ix.existing | ix.forced) & ~ix.forbidden
 
 
 def threshold_schedule(inst, ix, built: np.ndarray, flow: np.ndarray) -> np.ndarray:
@@ -167,8 +163,8 @@ def _canonical(ix, awake: np.ndarray) -> np.ndarray:
     return out
 
 
-def _routes(inst, handle):
-    """Per q column: region, dc, class, period; plus route latency and transport."""
+def _routes(inst):
+    """Per route of routes.csv: region index, data-centre index and latency (ms)."""
     rpos = {r: i for i, r in enumerate(inst.regions.region)}
     dpos = {d: i for i, d in enumerate(inst.datacentres.dc)}
     routes = inst.routes
@@ -180,8 +176,8 @@ def _routes(inst, handle):
 
 def dc_open_status_quo(inst) -> np.ndarray:
     d = inst.datacentres
-    forbidden = _ids_mask(d.dc.to_numpy(), inst.forbidden_dcs)
-    forced = _ids_mask(d.dc.to_numpy(), inst.forced_dcs)
+    forbidden = _chosen(d.dc.to_numpy(), inst.forbidden_dcs)
+    forced = _chosen(d.dc.to_numpy(), inst.forced_dcs)
     return ((d.status == "existing").to_numpy() | forced) & ~forbidden
 
 
@@ -189,12 +185,12 @@ def dc_open_nearest(inst) -> np.ndarray:
     """Existing and forced sites, then candidates ranked by the compute they are nearest to."""
     opened = dc_open_status_quo(inst)
     d = inst.datacentres
-    forbidden = _ids_mask(d.dc.to_numpy(), inst.forbidden_dcs)
+    forbidden = _chosen(d.dc.to_numpy(), inst.forbidden_dcs)
     cand = np.flatnonzero(~opened & ~forbidden)
     room = len(cand) if inst.datacentre.max_open is None else max(inst.datacentre.max_open - int(opened.sum()), 0)
     if room == 0 or len(cand) == 0:
         return opened
-    rr, rd, lat = _routes(inst, None)
+    rr, rd, lat = _routes(inst)
     comp = inst.compute.groupby("region").it_kw.sum()
     regions = inst.regions.region.to_numpy()
     score = np.zeros(len(d))
@@ -215,7 +211,7 @@ def dc_nearest_assignment(inst, handle, opened: np.ndarray) -> tuple[np.ndarray 
     Returns (q vector in the handle's order, "") or (None, reason).
     """
     T = inst.time.periods
-    rr, rd, lat = _routes(inst, handle)
+    rr, rd, lat = _routes(inst)
     qr, qk, qt = handle["q_route"], handle["q_class"], handle["q_period"]
     nq = len(qr)
     pos = {(int(a), int(b), int(c)): i for i, (a, b, c) in enumerate(zip(qr, qk, qt))}
