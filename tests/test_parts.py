@@ -97,10 +97,14 @@ def city(tmp_path_factory):
     return optimizer.load_instance(generate_city(tmp_path_factory.mktemp("c") / "c", 15, hours=6, seed=2))
 
 
-def test_clusters_bound_below_optimum_and_plan_feasible(city):
-    sp = split(city, "energy", max_cells=12)
+@pytest.mark.parametrize("cut", ["bisect", "louvain"])
+def test_clusters_bound_below_optimum_and_plan_feasible(city, cut):
+    sp = split(city, "energy", max_cells=12, cut=cut)
     assert not sp.exact and sp.method == "clusters" and len(sp.parts) >= 2
-    dec = solve_decomposed(city, "energy", max_cells=12, mip_gap=0.0).summary
+    # every area is owned by exactly one cluster
+    owned = pd.concat([p.instance.areas.area for p in sp.parts])
+    assert sorted(owned) == sorted(city.areas.area)
+    dec = solve_decomposed(city, "energy", max_cells=12, mip_gap=0.0, cut=cut).summary
     mono = optimizer.solve(city, mip_gap=0.0, strategy="monolithic").summary
     assert mono["status"] == "optimal"
     # the clusters' bound is valid, the merged plan is a plan: bound <= optimum <= plan

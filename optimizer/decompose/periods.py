@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 import multiprocessing as mp
 import numpy as np
+import pandas as pd
 
 from ..instance.model import Instance, TimeConfig
 
@@ -37,6 +38,8 @@ class PeriodPlan:
     solver_seconds: float  # solver time summed over periods
     workers: int = 1
     objective: float | None = None  # sum of the periods' own objectives (x_t per period)
+    groups: int = 0  # period solves (groups of periods of similar demand)
+    build_seconds: float = 0.0  # building and compiling the period model, summed over workers
 
     @property
     def solver_wall_seconds(self) -> float:
@@ -55,59 +58,215 @@ def applies(inst: Instance) -> bool:
             and inst.ran.max_wakeups is None)
 
 
-def period_instance(inst: Instance, t: int) -> Instance:
-    """Period ``t`` alone as a one-period instance carrying 1/T of the embodied energy."""
+class PeriodModel:
+    """One period's model, built and compiled once; every period (or group of periods) is a
+    re-solve with other bounds: the demand rows and flow bounds, and for grid-based
+    objectives the renewable supply in the balance rows. The template carries each area's
+    largest demand over the horizon (so every flow column any period needs exists) and
+    1/T of the embodied energy; a period whose area has less demand gets tighter bounds."""
+
+    def __init__(self, inst: Instance, kind: str):
+        from ..formulation import build_model
+        from ..formulation.energy import renewable_kw
+        from ..solve.highs import CompiledModel
+        T = inst.time.periods
+        self.T, self.kind = T, kind
+        apos = pd.Series(np.arange(len(inst.areas)), index=inst.areas.area.to_numpy())
+        D = np.zeros((len(inst.areas), T))
+        if len(inst.demand):
+            np.add.at(D, (apos[inst.demand.area].to_numpy(), inst.demand.period.to_numpy()),
+                      inst.demand.mbps.to_numpy(float))
+        self.D = D  # (areas, T) Mbps
+        self.ren = renewable_kw(inst).reshape(len(inst.regions), T)  # (regions, T) kW
+        cells = inst.cells.copy()
+        cells["embodied_kwh_per_year"] = cells["embodied_kwh_per_year"] / T
+        dmax = D.max(axis=1) if T else np.zeros(len(inst.areas))
+        keep = dmax > 0
+        dem = pd.DataFrame({"area": inst.areas.area.to_numpy()[keep], "period": 0, "mbps": dmax[keep]})
+        rmax = self.ren.max(axis=1) if T else np.zeros(len(inst.regions))
+        ren = None
+        if (rmax > 0).any():
+            ren = pd.DataFrame({"region": inst.regions.region.to_numpy()[rmax > 0], "period": 0,
+                                "renewable_kw": rmax[rmax > 0]})
+        tmpl = replace(inst, time=replace(inst.time, periods=1), cells=cells, demand=dem,
+                       renewables=ren, source=None)
+        self.built = build_model(tmpl, kind)
+        self.cm = CompiledModel(self.built, rows=("demand", "balance"))
+        self.rmax = rmax
+        b = self.built
+        self.ix = b.handles["radio_index"]
+        self.r = b.handles["radio"]
+        self.energy = b.handles.get("energy") or {}
+        lo, hi = self.cm.row_lower.copy(), self.cm.row_upper.copy()
+        self._row_lower, self._row_upper = lo, hi
+
+    def bounds(self, d: np.ndarray, ren: np.ndarray):
+        """Compiled (col_lower, col_upper, row_lower, row_upper) for demand ``d`` (areas,
+        Mbps) and renewables ``ren`` (regions, kW)."""
+        ix, r, cm = self.ix, self.r, self.cm
+        lb, ub = cm.lb_global.copy(), cm.ub_global.copy()
+        fl = ix.f_link
+        fc = r["f"].cols(np.arange(len(fl)))
+        ub[fc] = np.minimum(np.minimum(ix.l_mbps[fl], d[ix.l_area[fl]]), ix.cap[ix.l_cell[fl]])
+        at_d = r["at_d"]  # one period: the areas with demand in the template
+        if r["u"] is not None:
+            ub[r["u"].cols(np.arange(len(at_d)))] = d[at_d]
+        rl, ru = self._row_lower.copy(), self._row_upper.copy()
+        pos = cm.row_index.get("demand")
+        if pos is not None:
+            ok = pos >= 0
+            rl[pos[ok]] = ru[pos[ok]] = d[at_d][ok]
+        pos = cm.row_index.get("balance")
+        G = self.energy.get("grid")
+        if pos is not None and G is not None:
+            g_r = np.flatnonzero(self.energy["grid_rt"])  # regions (one period) with a grid row
+            ok = pos >= 0
+            rl[pos[ok]] = self._row_lower[pos[ok]] + self.rmax[g_r][ok] - ren[g_r][ok]
+        return lb[cm.colmap], ub[cm.colmap], rl, ru
+
+    def wake_for(self, values: np.ndarray, areas: np.ndarray) -> np.ndarray:
+        """``values`` with every cell reaching one of ``areas`` (bool) built and awake: a
+        start for a period whose demand grew there."""
+        ix, r = self.ix, self.r
+        v = values.copy()
+        cells = np.unique(ix.l_cell[areas[ix.l_area]])
+        ac = r["a"].cols(cells)
+        v[ac] = np.maximum(v[ac], self.cm.ub_global[ac])
+        fc = cells[ix.free[cells]]
+        xc = r["x"].cols(ix.xvar[fc])
+        v[xc] = np.maximum(v[xc], self.cm.ub_global[xc])
+        return v
+
+    def solve(self, d, ren, opts, start=None):
+        """Solve one period's problem; returns (SolveResult, built (cells,), awake (cells,))."""
+        from ..solve.highs import solve_compiled
+        cl, cu, rl, ru = self.bounds(d, ren)
+        res = solve_compiled(self.cm, opts, col_lower=cl, col_upper=cu, row_lower=rl,
+                             row_upper=ru, start=start)
+        ix = self.ix
+        nc = len(ix.cell_ids)
+        built, awake = np.zeros(nc, bool), np.zeros(nc, bool)
+        if res.has_solution:
+            v = res.values
+            built = ix.fixed_on.copy()
+            free = np.flatnonzero(ix.free)
+            built[free] = v[self.r["x"].cols(ix.xvar[free])] > 0.5
+            awake = v[self.r["a"].cols(np.arange(nc))] > 0.5
+        return res, built, awake
+
+
+def group_periods(inst: Instance, groups: int | None) -> list[list[int]]:
+    """The periods in ``groups`` groups (None or >= T: one per period) of similar demand:
+    sorted by total demand and cut into runs of (nearly) equal length."""
     T = inst.time.periods
-    cells = inst.cells.copy()
-    cells["embodied_kwh_per_year"] = cells["embodied_kwh_per_year"] / T
-    d = inst.demand[inst.demand.period == t].assign(period=0).reset_index(drop=True)
-    ren = inst.renewables
-    if ren is not None:
-        ren = ren[ren.period == t].assign(period=0).reset_index(drop=True)
-    return replace(inst, time=replace(inst.time, periods=1), cells=cells, demand=d,
-                   renewables=ren, source=None)
+    if groups is None or groups >= T:
+        return [[t] for t in range(T)]
+    tot = inst.demand.groupby("period").mbps.sum().reindex(range(T), fill_value=0.0).to_numpy()
+    order = np.argsort(tot, kind="stable")
+    return [sorted(int(t) for t in chunk) for chunk in np.array_split(order, max(groups, 1))]
 
 
-def _solve_one(args):
-    inst, t, kind, opts = args
-    from ..solve import solve
-    sol = solve(period_instance(inst, t), objective=kind, explain=False, **opts)
-    s = sol.summary
-    out = dict(t=t, status=s["status"], bound=s["bound"], objective=s["objective"],
-               seconds=s.get("solve_seconds", 0.0) + s.get("baseline_seconds", 0.0))
-    if sol.ok:
-        c = sol.tables["cells"]
-        out["built"] = c.built.to_numpy(bool)
-        out["awake"] = c.awake.to_numpy(bool)
-    return out
+def _solve_groups(args):
+    """Solve some groups of periods on one PeriodModel (a module-level function for worker
+    processes: only plain data crosses). ``need``: "both", "bound" or "plan"."""
+    inst, kind, groups, opts, need = args
+    from ..solve.options import SolverOptions
+    t0 = time.perf_counter()
+    pm = PeriodModel(inst, kind)
+    build = time.perf_counter() - t0
+    o = SolverOptions(**opts)
+    out = []
+    # groups in decreasing demand: the plan of one is feasible for the next (less demand),
+    # so it seeds it; the first starts from every cell built and awake (feasible whenever
+    # the period is)
+    start = np.where(np.isfinite(pm.cm.ub_global), pm.cm.ub_global, 0.0)
+    prev_d = None
+    for g in sorted(groups, key=lambda g: -pm.D[:, g].sum()):
+        k = len(g)
+        # a group's bound: each area's least demand and each region's most renewables over
+        # the group (a period's optimum only grows with demand and shrinks with renewables);
+        # its plan: the most demand, whose awake cells can carry every period of the group
+        lo_d, hi_d = pm.D[:, g].min(axis=1), pm.D[:, g].max(axis=1)
+        hi_r, mean_r = pm.ren[:, g].max(axis=1), pm.ren[:, g].mean(axis=1)
+        rec = dict(periods=g, status="optimal", bound=None, objective=None, seconds=0.0,
+                   built=None, awake=None)
+        if need in ("both", "plan") or k == 1:
+            if prev_d is not None and (hi_d > prev_d).any():
+                start = pm.wake_for(start, hi_d > prev_d)
+            res, built, awake = pm.solve(hi_d, hi_r if k == 1 else mean_r, o, start=start)
+            prev_d = hi_d
+            if k > 1 and not res.has_solution:
+                # the group's peaks together may not fit where each period does: plan each
+                # period of the group alone (an awake set per period)
+                built, awake, secs, ok = np.zeros_like(built), [], res.solve_seconds, True
+                for t in g:
+                    rt, bt, at = pm.solve(pm.D[:, t], pm.ren[:, t], o, start=start)
+                    secs += rt.solve_seconds
+                    ok &= rt.has_solution
+                    built |= bt
+                    awake.append(at)
+                    if rt.status == "infeasible":  # a single period is: the joint model is too
+                        res = rt
+                res.status = res.status if res.status == "infeasible" else \
+                    ("feasible" if ok else "time_limit_no_solution")
+                res.solve_seconds = secs
+                awake = np.stack(awake, axis=1)
+            rec.update(status=res.status, seconds=res.solve_seconds, built=built, awake=awake,
+                       objective=None if res.objective is None else k * res.objective)
+            if k == 1:
+                rec["bound"] = res.bound
+            if res.has_solution:
+                start = res.values
+        if need in ("both", "bound") and k > 1:
+            lres = pm.solve(lo_d, hi_r, o, start=start if need == "both" else None)[0]
+            rec["bound"] = lres.bound
+            rec["seconds"] += lres.solve_seconds
+            if need == "bound":
+                rec["status"] = lres.status
+        if rec["bound"] is not None:
+            rec["bound"] = k * rec["bound"] if np.isfinite(rec["bound"]) else None
+        out.append(rec)
+    return out, build
 
 
 def solve_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: float | None,
-                  threads: int | None = 1, seed: int | None = 0, workers: int = 1) -> PeriodPlan:
-    """Solve each period on its own (``workers`` processes); see the module docstring."""
+                  threads: int | None = 1, seed: int | None = 0, workers: int = 1,
+                  groups: int | None = None, need: str = "both") -> PeriodPlan:
+    """Solve each period (or each of ``groups`` groups of periods) on its own, in ``workers``
+    processes; see the module docstring. ``time_limit_s`` is per period solve. ``need``:
+    "bound" skips a group's plan solve, "plan" its bound solve (single periods give both)."""
     t0 = time.perf_counter()
     T = inst.time.periods
+    gs = group_periods(inst, groups)
     opts = dict(mip_gap=mip_gap, time_limit_s=time_limit_s, threads=threads, seed=seed)
-    jobs = [(inst, t, kind, opts) for t in range(T)]
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
-            results = list(ex.map(_solve_one, jobs))
+    W = max(min(workers, len(gs)), 1)
+    # neighbouring groups (in demand order) go to the same worker: each seeds the next
+    chunks = [list(c) for c in np.array_split(np.arange(len(gs)), W)]
+    jobs = [(inst, kind, [gs[i] for i in c], opts, need) for c in chunks if len(c)]
+    if W > 1:
+        with ProcessPoolExecutor(max_workers=W, mp_context=mp.get_context("spawn")) as ex:
+            outs = list(ex.map(_solve_groups, jobs))
     else:
-        results = [_solve_one(j) for j in jobs]
+        outs = [_solve_groups(j) for j in jobs]
+    results = [r for o, _ in outs for r in o]
     nc = len(inst.cells)
     awake = np.zeros((nc, T), bool)
     built = np.zeros(nc, bool)
     bounds = []
+    statuses = []
     for r in results:
-        if "built" in r:
+        if r["built"] is not None and r["status"] in ("optimal", "feasible"):
             built |= r["built"]
-            awake[:, r["t"]] = r["awake"]
+            aw = r["awake"]
+            for i, t in enumerate(r["periods"]):
+                awake[:, t] = aw[:, i] if aw.ndim == 2 else aw
         bounds.append(r["bound"])
+        statuses += [r["status"]] * len(r["periods"])
     bound = float(sum(bounds)) if all(b is not None and np.isfinite(b) for b in bounds) else None
-    return PeriodPlan(built=built, awake=awake, bound=bound,
-                      statuses=[r["status"] for r in results],
+    return PeriodPlan(built=built, awake=awake, bound=bound, statuses=statuses,
                       seconds=time.perf_counter() - t0,
                       solver_seconds=float(sum(r["seconds"] for r in results)),
-                      workers=workers,
+                      workers=W,
                       objective=float(sum(r["objective"] for r in results))
-                      if all(r["objective"] is not None for r in results) else None)
+                      if all(r["objective"] is not None for r in results) else None,
+                      groups=len(gs), build_seconds=float(sum(b for _, b in outs)))

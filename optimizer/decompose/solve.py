@@ -36,15 +36,32 @@ def bound_part(instance: Instance, objective: str, options: dict) -> Solution:
         return solve_part(instance, objective, options)
     T = instance.time.periods
     tl = options.get("time_limit_s")
+    G = min(options.get("period_groups") or T, T)
     plan = solve_periods(instance, objective, mip_gap=(options.get("mip_gap") or 1e-4) / 2,
-                         time_limit_s=None if tl is None else max(tl / T, 1.0),
-                         threads=options.get("threads") or 1, seed=options.get("seed"))
+                         time_limit_s=None if tl is None else max(tl / G, 1.0),
+                         threads=options.get("threads") or 1, seed=options.get("seed"),
+                         groups=options.get("period_groups"), need="bound")
     st = plan.statuses
     status = ("infeasible" if "infeasible" in st else "optimal" if all(x == "optimal" for x in st)
               else "feasible" if plan.bound is not None else "time_limit_no_solution")
     return Solution(summary={"status": status, "bound": plan.bound, "objective": None,
                              "solve_seconds": round(plan.solver_seconds, 4), "build_seconds": 0.0,
                              "solver": "highs", "wall_seconds": round(plan.seconds, 4)})
+
+
+SOLVE_SECONDS_PER_CELL = 0.0025  # a one-period model's root LP and first cuts: about 3 s at
+# 1,439 cells x 1 period (netopt generate --sites 667, docs/decomposition.md)
+
+
+def period_groups(T: int, tl: float | None, cells: int, role: str) -> int | None:
+    """How many period solves fit a part's time limit ``tl`` (None: one per period). A bound
+    takes one solve per group; a whole part two per group (its plan and its bound) in half of
+    its limit (the joint search has the other half)."""
+    if tl is None or T <= 1:
+        return None
+    per = max(2.0, SOLVE_SECONDS_PER_CELL * cells)
+    fit = tl / per if role == "bound" else 0.5 * tl / (2 * per)
+    return None if fit >= T else max(int(fit), 1)
 
 
 def account(inst: Instance, cells: pd.DataFrame | None, dc_load: np.ndarray | None = None,
@@ -119,9 +136,10 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
                      seed: int | None = None, workers: int | None = None,
                      scheduler: str | None = None, seconds_per_1000_cells: float | None = None,
                      threads: int | None = None, solver: str | None = None,
-                     baseline: bool = True, progress=None) -> Solution:
+                     baseline: bool = True, progress=None, cut: str = "bisect") -> Solution:
     """Split ``inst`` (optimizer.decompose.parts), solve the parts, merge one plan.
 
+    ``cut`` ("bisect" or "louvain") is how a component above ``max_cells`` is cut.
     ``time_limit_s`` is for the whole run: the parts share it in proportion to their cells.
     ``seconds_per_1000_cells`` instead gives each part solve a limit of its own (the same
     work whatever the number of workers: the benchmark's speed-up measure).
@@ -136,7 +154,7 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     t_wall = time.perf_counter()
     PEAKS.clear()
     say("split")
-    sp: Split = split(inst, kind, max_cells=max_cells, seed=seed or 0)
+    sp: Split = split(inst, kind, max_cells=max_cells, seed=seed or 0, cut=cut)
     W = max(workers or 1, 1)
     if W > 1 or scheduler:
         threads = 1  # one HiGHS thread per worker
@@ -163,6 +181,7 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
             tl = None if budget is None else max(budget * W * max(cells, 50) / max(work, 1), 1.0)
         return dict(time_limit_s=tl, mip_gap=mip_gap, seed=seed, threads=threads,
                     explain=False, workers=1, max_part_cells=10**9,
+                    period_groups=period_groups(inst.time.periods, tl, cells, role),
                     # the whole-part solve needs the period bound; a plan version only a plan
                     strategy="periods" if role == "whole" else "auto", **common)
 

@@ -213,24 +213,40 @@ def interchangeable_pairs(ix: RadioIndex) -> tuple[np.ndarray, np.ndarray]:
     import pandas as pd
     if len(ix.l_cell) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    order = np.lexsort((ix.l_mbps, ix.l_area, ix.l_cell))
-    sig = pd.Series(list(zip(ix.l_area[order], ix.l_mbps[order]))).groupby(ix.l_cell[order]).agg(tuple)
     nc = len(ix.cell_ids)
-    links = np.full(nc, None, dtype=object)
-    links[sig.index.to_numpy()] = sig.to_numpy()
+    # an order-free signature of each cell's links: the sum of a mixed 64-bit hash per link
+    # (area, link_mbps) and their count; equal signatures are confirmed link by link below
+    with np.errstate(over="ignore"):
+        h = (ix.l_area.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+             ^ np.round(ix.l_mbps * 1000).astype(np.int64).astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F))
+        h ^= h >> np.uint64(29)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+    sig = np.zeros(nc, np.uint64)
+    with np.errstate(over="ignore"):
+        np.add.at(sig, ix.l_cell, h)
+    cnt = np.bincount(ix.l_cell, minlength=nc)
     df = pd.DataFrame({"site": ix.cell_site, "g5": ix.is5g, "ex": ix.existing, "free": ix.free,
                        "forbidden": ix.forbidden, "forced": ix.forced,
                        "cap": ix.cap, "act": ix.active_w, "load": ix.load_w, "sl": ix.sleep_w,
-                       "wk": ix.wake_kwh, "emb": ix.embodied, "links": links})
-    df = df[df.links.notna()]
-    df["key"] = df.drop(columns="links").astype(str).agg("|".join, axis=1) + "|" + df.links.map(hash).astype(str)
+                       "wk": ix.wake_kwh, "emb": ix.embodied, "sig": sig.view(np.int64), "n": cnt})
+    df = df[cnt > 0]
+    dup = df.duplicated(keep=False)
+    if not dup.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    df = df[dup]
+    order = np.lexsort((ix.l_mbps, ix.l_area, ix.l_cell))
+    lc, la, lm = ix.l_cell[order], ix.l_area[order], ix.l_mbps[order]
+    starts = np.searchsorted(lc, np.arange(nc + 1))
+
+    def links(c):
+        return la[starts[c]:starts[c + 1]], lm[starts[c]:starts[c + 1]]
+
     first, second = [], []
-    for _, grp in df.groupby("key", sort=False):
-        if len(grp) > 1:
-            idx = grp.index.to_numpy()
-            # confirm equal link tuples (a hash collision must not add a wrong row)
-            same = [i for i in idx[1:] if links[i] == links[idx[0]]]
-            chain = [idx[0], *same]
-            first.extend(chain[:-1])
-            second.extend(chain[1:])
+    for _, grp in df.groupby(list(df.columns), sort=False):
+        idx = grp.index.to_numpy()
+        a0, m0 = links(idx[0])
+        same = [i for i in idx[1:] if np.array_equal(links(i)[0], a0) and np.array_equal(links(i)[1], m0)]
+        chain = [idx[0], *same]
+        first.extend(chain[:-1])
+        second.extend(chain[1:])
     return np.asarray(first, np.int64), np.asarray(second, np.int64)

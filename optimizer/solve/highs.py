@@ -25,7 +25,10 @@ _scheduler_threads = [None]  # thread count the process's HiGHS scheduler was st
 class CompiledModel:
     """The model as HiGHS arrays, reusable for re-solves with changed column bounds."""
 
-    def __init__(self, built):
+    def __init__(self, built, rows: tuple[str, ...] = ()):
+        """``rows`` names row families whose compiled positions are kept in ``row_index``
+        (name -> array over the family's rows, -1 where the compiler dropped a row), so that
+        re-solves can change their bounds."""
         b = built.builder
         repn = LinearStandardFormCompiler().write(built.model, mixed_form=True,
                                                   column_order=b.columns, set_sense=None)
@@ -45,12 +48,22 @@ class CompiledModel:
         rhs = np.asarray(repn.rhs, float)
         self.row_lower = np.where(sense >= 0, np.where(sense == 0, rhs, -INF), rhs)
         self.row_upper = np.where(sense <= 0, np.where(sense == 0, rhs, INF), rhs)
+        self.row_index: dict[str, np.ndarray] = {}
+        for name in rows:
+            comp = built.model.component(name)
+            if comp is None:
+                continue
+            pos = {id(r.constraint): i for i, r in enumerate(repn.rows)
+                   if r.constraint.parent_component() is comp}
+            self.row_index[name] = np.fromiter((pos.get(id(comp[i]), -1) for i in range(len(comp))),
+                                               np.int64, len(comp))
         A = repn.A.tocsc()
         A.sort_indices()
         self.A = A
         self.n_rows = A.shape[0]
 
-    def highs_lp(self, col_lower=None, col_upper=None) -> highspy.HighsLp:
+    def highs_lp(self, col_lower=None, col_upper=None, row_lower=None,
+                 row_upper=None) -> highspy.HighsLp:
         lp = highspy.HighsLp()
         lp.num_col_ = len(self.colmap)
         lp.num_row_ = self.n_rows
@@ -60,8 +73,8 @@ class CompiledModel:
                                  self.col_lower if col_lower is None else col_lower)
         lp.col_upper_ = np.where(np.isinf(self.col_upper if col_upper is None else col_upper), INF,
                                  self.col_upper if col_upper is None else col_upper)
-        lp.row_lower_ = self.row_lower
-        lp.row_upper_ = self.row_upper
+        lp.row_lower_ = self.row_lower if row_lower is None else row_lower
+        lp.row_upper_ = self.row_upper if row_upper is None else row_upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = self.A.indptr.astype(np.int32)
         lp.a_matrix_.index_ = self.A.indices.astype(np.int32)
@@ -86,8 +99,12 @@ def highs_version() -> str:
 
 
 def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, col_upper=None,
-                   relax: bool = False, start: np.ndarray | None = None) -> SolveResult:
-    """Solve compiled arrays with HiGHS; map every termination to a SolveResult status."""
+                   relax: bool = False, start: np.ndarray | None = None,
+                   row_lower=None, row_upper=None) -> SolveResult:
+    """Solve compiled arrays with HiGHS; map every termination to a SolveResult status.
+
+    ``col_lower``/``col_upper``/``row_lower``/``row_upper`` (compiled order) replace the
+    model's bounds for this solve; ``start`` (global column order) seeds a MIP."""
     h = _quiet_highs(opts.verbose)
     native = translate(opts, "highs")
     own_log = opts.log_file is None
@@ -107,7 +124,7 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
     elif opts.threads is None and _scheduler_threads[0] is not None:
         highspy.Highs.resetGlobalScheduler(True)
         _scheduler_threads[0] = None
-    lp = cm.highs_lp(col_lower, col_upper)
+    lp = cm.highs_lp(col_lower, col_upper, row_lower, row_upper)
     if relax:
         lp.integrality_ = []
     h.passModel(lp)
@@ -150,7 +167,8 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
             if start is not None and is_mip:  # once more without the start, in the time left
                 left = None if opts.time_limit_s is None else max(opts.time_limit_s - seconds, 1.0)
                 again = solve_compiled(cm, opts.merged(time_limit_s=left), col_lower=col_lower,
-                                       col_upper=col_upper, relax=relax, start=None)
+                                       col_upper=col_upper, relax=relax, start=None,
+                                       row_lower=row_lower, row_upper=row_upper)
                 again.solve_seconds += seconds
                 return again
             res.status, res.values, res.objective = "error", None, None
