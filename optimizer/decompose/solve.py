@@ -55,12 +55,12 @@ SOLVE_SECONDS_PER_CELL = 0.0025  # a one-period model's root LP and first cuts: 
 
 def period_groups(T: int, tl: float | None, cells: int, role: str) -> int | None:
     """How many period solves fit a part's time limit ``tl`` (None: one per period). A bound
-    takes one solve per group; a whole part two per group (its plan and its bound) in half of
-    its limit (the joint search has the other half)."""
+    takes one solve per group in all of its limit; a plan one per group, a whole part two
+    (its plan and its bound), in half of it (the joint search has the other half)."""
     if tl is None or T <= 1:
         return None
     per = max(2.0, SOLVE_SECONDS_PER_CELL * cells)
-    fit = tl / per if role == "bound" else 0.5 * tl / (2 * per)
+    fit = {"bound": tl / per, "plan": 0.5 * tl / per}.get(role, 0.5 * tl / (2 * per))
     return None if fit >= T else max(int(fit), 1)
 
 
@@ -179,11 +179,14 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
             tl = max(seconds_per_1000_cells * cells / 1000.0, 2.0)
         else:
             tl = None if budget is None else max(budget * W * max(cells, 50) / max(work, 1), 1.0)
+        extra = dict(common)
+        if role == "plan":  # the bound comes from the part's other version
+            extra.update(period_need="plan", baseline=baseline and sp.exact)
+        groups = period_groups(inst.time.periods, tl, cells, role)
         return dict(time_limit_s=tl, mip_gap=mip_gap, seed=seed, threads=threads,
-                    explain=False, workers=1, max_part_cells=10**9,
-                    period_groups=period_groups(inst.time.periods, tl, cells, role),
+                    explain=False, workers=1, max_part_cells=10**9, period_groups=groups,
                     # the whole-part solve needs the period bound; a plan version only a plan
-                    strategy="periods" if role == "whole" else "auto", **common)
+                    strategy="periods" if role == "whole" or groups else "auto", **extra)
 
     bound_sols: dict[str, Solution] = {}
     plan_sols: dict[str, Solution] = {}

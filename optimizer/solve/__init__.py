@@ -174,7 +174,8 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
           solver: str | None = None, verbose: bool = False, baseline: bool = True,
           explain: bool = True, strategy: str = "auto", workers: int | None = None,
           scheduler: str | None = None, max_part_cells: int = PARTS_CELLS,
-          period_groups: int | None = None, progress=None) -> Solution:
+          period_groups: int | None = None, period_need: str = "both",
+          progress=None) -> Solution:
     """Find the plan of least energy (or grid energy, carbon, cost) for ``instance``.
 
     Options override the instance's ``[solver]`` table: ``time_limit_s`` (s), ``mip_gap``
@@ -190,7 +191,8 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
     on Dask with ``workers`` local processes or on the cluster at ``scheduler``, and merged;
     "auto" does so above ``max_part_cells`` cells. ``period_groups`` solves the periods in
     that many groups of similar demand instead of one by one (a weaker bound and plan for
-    less time; optimizer.decompose.periods). ``progress(stage)`` is called with each stage
+    less time; optimizer.decompose.periods); ``period_need="plan"`` skips the groups' bound
+    solves where only the plan is wanted. ``progress(stage)`` is called with each stage
     name.
 
     Returns a :class:`~optimizer.solution.Solution`; yearly figures in kWh, t CO2 and CNY.
@@ -222,7 +224,7 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
             per = max(PERIODS_SHARE * opts.time_limit_s * w / min(period_groups or T, T), 1.0)
         plan = solve_periods(instance, kind, mip_gap=(opts.mip_gap or 0) / 2, time_limit_s=per,
                              threads=1 if w > 1 else opts.threads, seed=opts.seed, workers=w,
-                             groups=period_groups)
+                             groups=period_groups, need=period_need)
     say("solve")
     if plan is not None and "infeasible" in plan.statuses:
         # a relaxation of the joint model is infeasible, hence the joint model too
