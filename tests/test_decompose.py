@@ -84,3 +84,64 @@ def test_identical_cells_symmetry_rows_keep_the_optimum():
     with_rows = optimizer.solve(inst, mip_gap=0.0, strategy="monolithic")
     without = optimizer.solve(replace(inst, ran=replace(inst.ran, max_wakeups=10)), mip_gap=0.0)
     assert with_rows.summary["objective"] == pytest.approx(without.summary["objective"], rel=1e-7)
+
+
+def _one_period(inst, t):
+    """Period t alone as its own one-period instance (1/T of the embodied energy), built from
+    scratch: the independent reference for the re-solved template model."""
+    from dataclasses import replace
+    T = inst.time.periods
+    cells = inst.cells.assign(embodied_kwh_per_year=inst.cells.embodied_kwh_per_year / T)
+    d = inst.demand[inst.demand.period == t].assign(period=0)
+    d = d[d.mbps > 0]
+    ren = inst.renewables
+    if ren is not None:
+        ren = ren[ren.period == t].assign(period=0)
+    return replace(inst, time=replace(inst.time, periods=1), cells=cells, demand=d,
+                   renewables=ren, source=None)
+
+
+@pytest.mark.parametrize("kind", ["energy", "carbon"])
+@pytest.mark.parametrize("seed", [0, 4])
+def test_template_period_model_equals_each_period_built_alone(seed, kind):
+    # one model built once and re-solved with each period's demand (and renewables) as
+    # bounds must give every period's own optimum, built from scratch
+    from dataclasses import replace
+    from optimizer.decompose.periods import PeriodModel
+    from optimizer.solve.options import SolverOptions
+    inst = random_instance(seed, n_cells=6, n_areas=4, T=4)
+    rng = np.random.default_rng(seed)
+    # renewables that vary by period, and one area without demand in period 1 (its flows
+    # must close in that period)
+    ren = pd.DataFrame({"region": "r", "period": range(4), "renewable_kw": rng.uniform(0, 2.0, 4)})
+    dem = inst.demand.copy()
+    dem.loc[(dem.area == "a0") & (dem.period == 1), "mbps"] = 0.0
+    inst = replace(inst, renewables=ren, demand=dem)
+    pm = PeriodModel(inst, kind)
+    for t in range(4):
+        res, built, awake = pm.solve(pm.D[:, t], pm.ren[:, t], SolverOptions(mip_gap=0.0))
+        ref = optimizer.solve(_one_period(inst, t), objective=kind, mip_gap=0.0,
+                              strategy="monolithic", baseline=False).summary
+        assert res.status == ref["status"] == "optimal"
+        assert res.objective == pytest.approx(ref["objective"], rel=1e-7, abs=1e-9)
+
+
+def test_period_groups_bound_below_periods_and_plan_feasible():
+    # groups of periods: the bound (least demand of the group, times its size) is below the
+    # periods' own bound; the plan (awake for the most demand) completes to a feasible plan
+    # of the joint model, no better than its optimum
+    inst = random_instance(2, n_cells=7, n_areas=4, T=6)
+    single = solve_periods(inst, "energy", mip_gap=0.0, time_limit_s=None)
+    grouped = solve_periods(inst, "energy", mip_gap=0.0, time_limit_s=None, groups=2)
+    assert grouped.groups == 2 and single.groups == 6
+    assert grouped.bound <= single.bound * (1 + 1e-9)
+    joint = optimizer.solve(inst, mip_gap=0.0, strategy="monolithic").summary
+    assert single.bound <= joint["objective"] * (1 + 1e-9)
+    from optimizer.formulation import build_model
+    from optimizer.solve import options_for, plan_bounds
+    from optimizer.solve.highs import CompiledModel, solve_compiled
+    b = build_model(inst)
+    cm = CompiledModel(b)
+    lo, hi = plan_bounds(b, cm, grouped)
+    res = solve_compiled(cm, options_for(inst), col_lower=lo, col_upper=hi)
+    assert res.status == "optimal" and res.objective >= joint["objective"] * (1 - 1e-9)

@@ -166,13 +166,13 @@ def group_periods(inst: Instance, groups: int | None) -> list[list[int]]:
     return [sorted(int(t) for t in chunk) for chunk in np.array_split(order, max(groups, 1))]
 
 
-def _solve_groups(args):
+def _solve_groups(args, pm: PeriodModel | None = None):
     """Solve some groups of periods on one PeriodModel (a module-level function for worker
     processes: only plain data crosses). ``need``: "both", "bound" or "plan"."""
     inst, kind, groups, opts, need = args
     from ..solve.options import SolverOptions
     t0 = time.perf_counter()
-    pm = PeriodModel(inst, kind)
+    pm = pm or PeriodModel(inst, kind)
     build = time.perf_counter() - t0
     o = SolverOptions(**opts)
     out = []
@@ -270,3 +270,81 @@ def solve_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: fl
                       objective=float(sum(r["objective"] for r in results))
                       if all(r["objective"] is not None for r in results) else None,
                       groups=len(gs), build_seconds=float(sum(b for _, b in outs)))
+
+
+def plan_by_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: float | None,
+                    threads: int | None = 1, seed: int | None = 0, groups: int | None = None):
+    """A plan of ``inst`` without its joint model: the periods (or groups) planned on one
+    PeriodModel, every cell some period built kept built, and each period's flows completed
+    by an LP with its builds and awake cells fixed. Wake-ups follow from the awake cells, so
+    the plan is complete; its memory is that of a one-period model.
+
+    Returns (status, cells table [cell, period, built, awake, load_mbps], areas table [area,
+    period, demand_mbps, served_mbps, unserved_mbps, awake_cells], PeriodPlan)."""
+    from ..solve.options import SolverOptions
+    from ..solve.highs import solve_compiled
+    t0 = time.perf_counter()
+    pm = PeriodModel(inst, kind)
+    gs = group_periods(inst, groups)
+    opts = dict(mip_gap=mip_gap, time_limit_s=time_limit_s, threads=threads, seed=seed)
+    results, _ = _solve_groups((inst, kind, gs, opts, "plan"), pm)
+    T = inst.time.periods
+    ix, r, cm = pm.ix, pm.r, pm.cm
+    nc, na = len(ix.cell_ids), len(ix.area_ids)
+    awake = np.zeros((nc, T), bool)
+    built = ix.fixed_on.copy()
+    statuses = []
+    for rec in results:
+        statuses += [rec["status"]] * len(rec["periods"])
+        if rec["built"] is None or rec["status"] not in ("optimal", "feasible"):
+            continue
+        built |= rec["built"]
+        aw = rec["awake"]
+        for i, t in enumerate(rec["periods"]):
+            awake[:, t] = aw[:, i] if aw.ndim == 2 else aw
+    plan = PeriodPlan(built=built, awake=awake, bound=None, statuses=statuses,
+                      seconds=0.0, solver_seconds=float(sum(x["seconds"] for x in results)),
+                      groups=len(gs))
+    if "infeasible" in statuses:
+        return "infeasible", None, None, plan
+    if not plan.complete:
+        return "time_limit_no_solution", None, None, plan
+    free = np.flatnonzero(ix.free)
+    xc = r["x"].cols(ix.xvar[free])
+    ac = r["a"].cols(np.arange(nc))
+    fl = ix.f_link
+    fc = r["f"].cols(np.arange(len(fl)))
+    load = np.zeros((nc, T))
+    served = np.zeros((na, T))
+    lp = SolverOptions(mip_gap=0.0, threads=threads, seed=seed)
+    pos = np.empty(cm.n_global, np.int64)
+    pos[cm.colmap] = np.arange(len(cm.colmap))
+    for t in range(T):
+        cl, cu, rl, ru = pm.bounds(pm.D[:, t], pm.ren[:, t])
+        on = awake[:, t] & built
+        cl[pos[xc]] = cu[pos[xc]] = built[free].astype(float)
+        cl[pos[ac]] = np.minimum(on.astype(float), cu[pos[ac]])
+        cu[pos[ac]] = np.maximum(on.astype(float), cl[pos[ac]])
+        res = solve_compiled(cm, lp, col_lower=cl, col_upper=cu, row_lower=rl, row_upper=ru,
+                             relax=True)
+        plan.solver_seconds += res.solve_seconds
+        if not res.has_solution:
+            return "error", None, None, plan
+        f = res.values[fc]
+        np.add.at(load[:, t], ix.l_cell[fl], f)
+        np.add.at(served[:, t], ix.l_area[fl], f)
+    plan.seconds = time.perf_counter() - t0
+    ids = ix.cell_ids
+    cells = pd.DataFrame({"cell": np.repeat(ids, T), "period": np.tile(np.arange(T), nc),
+                          "built": np.repeat(built, T).astype(int),
+                          "awake": (awake & built[:, None]).reshape(-1).astype(int),
+                          "load_mbps": load.reshape(-1)})
+    served = np.minimum(served, pm.D)
+    cov_n = np.zeros((na, T), np.int64)
+    aw = (awake & built[:, None])
+    np.add.at(cov_n, ix.l_area, aw[ix.l_cell].astype(np.int64))
+    areas = pd.DataFrame({"area": np.repeat(ix.area_ids, T), "period": np.tile(np.arange(T), na),
+                          "demand_mbps": pm.D.reshape(-1), "served_mbps": served.reshape(-1),
+                          "unserved_mbps": np.maximum(pm.D - served, 0.0).reshape(-1),
+                          "awake_cells": cov_n.reshape(-1)})
+    return "feasible", cells, areas, plan

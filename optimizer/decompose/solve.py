@@ -27,6 +27,31 @@ def solve_part(instance: Instance, objective: str, options: dict) -> Solution:
     return solve(instance, objective=objective, **options)
 
 
+def plan_part(instance: Instance, objective: str, options: dict) -> Solution:
+    """A part's plan alone, for a plan version (its bound comes from the bound version): the
+    periods (or groups of periods) planned and completed on one period model, without the
+    part's joint model (optimizer.decompose.periods.plan_by_periods). Where the period split
+    does not apply, the whole part is solved."""
+    from .periods import applies, plan_by_periods
+    if not applies(instance):
+        return solve_part(instance, objective, options)
+    T = instance.time.periods
+    tl = options.get("time_limit_s")
+    G = min(options.get("period_groups") or T, T)
+    status, cells, areas, plan = plan_by_periods(
+        instance, objective, mip_gap=(options.get("mip_gap") or 1e-4) / 2,
+        time_limit_s=None if tl is None else max(PLAN_SHARE * tl / G, 1.0),
+        threads=options.get("threads") or 1, seed=options.get("seed"),
+        groups=options.get("period_groups"))
+    summary = {"status": status, "bound": None, "objective": None,
+               "solve_seconds": round(plan.solver_seconds, 4), "build_seconds": 0.0,
+               "solver": "highs", "wall_seconds": round(plan.seconds, 4)}
+    return Solution(summary=summary, tables={} if cells is None else {"cells": cells, "areas": areas})
+
+
+PLAN_SHARE = 0.8  # of a plan version's limit for its period solves; the rest: the flow LPs
+
+
 def bound_part(instance: Instance, objective: str, options: dict) -> Solution:
     """A part's bound alone: its periods solved apart (optimizer.decompose.periods), whose
     bounds add up to a valid bound; no joint search, no tables. Where the period split does
@@ -55,12 +80,13 @@ SOLVE_SECONDS_PER_CELL = 0.0025  # a one-period model's root LP and first cuts: 
 
 def period_groups(T: int, tl: float | None, cells: int, role: str) -> int | None:
     """How many period solves fit a part's time limit ``tl`` (None: one per period). A bound
-    takes one solve per group in all of its limit; a plan one per group, a whole part two
-    (its plan and its bound), in half of it (the joint search has the other half)."""
+    takes one solve per group in all of its limit; a plan one per group in PLAN_SHARE of it; a
+    whole part two per group (its plan and its bound) in half of it (the joint search has
+    the other half)."""
     if tl is None or T <= 1:
         return None
     per = max(2.0, SOLVE_SECONDS_PER_CELL * cells)
-    fit = {"bound": tl / per, "plan": 0.5 * tl / per}.get(role, 0.5 * tl / (2 * per))
+    fit = {"bound": tl / per, "plan": PLAN_SHARE * tl / per}.get(role, 0.5 * tl / (2 * per))
     return None if fit >= T else max(int(fit), 1)
 
 
@@ -264,13 +290,15 @@ def _overloaded(inst, sols) -> set:
     return set(tot.index[(tot > cap * (1 + 1e-7) + 1e-6).to_numpy()])
 
 
+ROLES = {"bound": bound_part, "plan": plan_part, "whole": solve_part}
+
+
 def _run(jobs, kind, opts, workers, scheduler, progress):
     """Run the part solves: on Dask when asked, else here. Returns [(Solution, error)]."""
     if (workers and workers > 1) or scheduler:
         from .run import Task, run_tasks
         from .run import RunError
-        tasks = [Task(f"{n}/{r}", bound_part if r == "bound" else solve_part, (i, kind, opts(c, r)), {})
-                 for n, r, i, c in jobs]
+        tasks = [Task(f"{n}/{r}", ROLES[r], (i, kind, opts(c, r)), {}) for n, r, i, c in jobs]
         try:
             res = run_tasks(tasks, workers=workers, scheduler=scheduler,
                             progress=lambda name, status: progress(f"{name}: {status}"))
@@ -289,8 +317,7 @@ def _run(jobs, kind, opts, workers, scheduler, progress):
     for n, r, i, c in jobs:
         progress(f"{n}/{r}")
         try:
-            fn = bound_part if r == "bound" else solve_part
-            out.append((fn(i, kind, opts(c, r)), None))
+            out.append((ROLES[r](i, kind, opts(c, r)), None))
         except Exception as e:  # noqa: BLE001 - a failed part is reported by name
             out.append((None, f"{type(e).__name__}: {e}"))
     return out
