@@ -5,7 +5,9 @@ and worker count, the time to load the instance, to split it, wall seconds to th
 objective, bound and gap, peak memory of the main process and of each worker, and the
 speed-up from 1 to 2 workers. Every part solve gets the same limit whatever the number of
 workers (``seconds_per_1000_cells``), so the two runs do the same work and their wall times
-compare. Each run is a child process, so peaks are its own.
+compare; or, with ``time_limit_s``, the whole solve has that limit and the parts share it
+(the national-scale target: a plan and a bound within a wall-clock budget). Each run is a
+child process, so peaks are its own.
 """
 from __future__ import annotations
 
@@ -29,7 +31,9 @@ def _one(args: dict) -> dict:
     from optimizer.decompose.solve import solve_decomposed
     sol = solve_decomposed(inst, "energy", max_cells=args["max_part_cells"],
                            workers=args["workers"], seed=args.get("seed", 1), mip_gap=args["mip_gap"],
-                           seconds_per_1000_cells=args["seconds_per_1000_cells"])
+                           seconds_per_1000_cells=None if args.get("time_limit_s") else args["seconds_per_1000_cells"],
+                           # the run's limit covers loading too
+                           time_limit_s=max(args["time_limit_s"] - load_s, 1.0) if args.get("time_limit_s") else None)
     wall = time.perf_counter() - t1
     sol.write(args["results"])
     s = sol.summary
@@ -45,7 +49,8 @@ def _one(args: dict) -> dict:
 
 
 def run_scale_bench(cells: list[int], out, *, workers=(1, 2), seconds_per_1000_cells: float = 20.0,
-                    max_part_cells: int = 1500, mip_gap: float = 0.01, seed: int = 1) -> list[dict]:
+                    max_part_cells: int = 1500, mip_gap: float = 0.01, seed: int = 1,
+                    time_limit_s: float | None = None) -> list[dict]:
     from optimizer.instance.generate import generate_city
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -58,7 +63,7 @@ def run_scale_bench(cells: list[int], out, *, workers=(1, 2), seconds_per_1000_c
         for w in workers:
             args = {"instance": str(folder), "results": str(out / f"city-{n}-w{w}"), "workers": w, "seed": seed,
                     "max_part_cells": max_part_cells, "mip_gap": mip_gap,
-                    "seconds_per_1000_cells": seconds_per_1000_cells}
+                    "seconds_per_1000_cells": seconds_per_1000_cells, "time_limit_s": time_limit_s}
             t0 = time.perf_counter()
             p = subprocess.run([sys.executable, "-m", "optimizer.bench_scale", json.dumps(args)],
                                capture_output=True, text=True)

@@ -333,14 +333,16 @@ def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts
           scale: Optional[str] = typer.Option(None, "--scale", help="only the scaling benchmark: cell counts, e.g. 1000,10000,100000"),
           part_seconds: float = typer.Option(20.0, "--part-seconds", help="scaling: solver seconds per 1000 cells of a part"),
           part_cells: int = typer.Option(1500, "--part-cells", help="scaling: largest part (cells)"),
-          scale_workers: str = typer.Option("1,2", "--scale-workers", help="scaling: worker counts")):
+          scale_workers: str = typer.Option("1,2", "--scale-workers", help="scaling: worker counts"),
+          scale_time_limit: Optional[float] = typer.Option(None, "--scale-time-limit", help="scaling: seconds for the whole solve, shared by the parts (instead of --part-seconds)")):
     """Time build, hand-off, solve, extraction and writing on generated instances."""
     from .bench import run_bench, run_orlib_bench
     if scale:
         from .bench_scale import run_scale_bench
         rows = run_scale_bench([int(c) for c in scale.split(",") if c.strip()], out,
                                seconds_per_1000_cells=part_seconds, max_part_cells=part_cells,
-                               workers=tuple(int(w) for w in scale_workers.split(",")))
+                               workers=tuple(int(w) for w in scale_workers.split(",")),
+                               time_limit_s=scale_time_limit)
         typer.echo(json.dumps(rows, indent=1))
         return
     if orlib:
