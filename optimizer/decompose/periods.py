@@ -317,14 +317,16 @@ def plan_by_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: 
     load = np.zeros((nc, T))
     served = np.zeros((na, T))
     lp = SolverOptions(mip_gap=0.0, threads=threads, seed=seed)
-    pos = np.empty(cm.n_global, np.int64)
+    pos = np.full(cm.n_global, -1, np.int64)  # compiled position of each column (-1: dropped)
     pos[cm.colmap] = np.arange(len(cm.colmap))
+    xk, ak = pos[xc] >= 0, pos[ac] >= 0
+    xp, ap = pos[xc][xk], pos[ac][ak]
     for t in range(T):
         cl, cu, rl, ru = pm.bounds(pm.D[:, t], pm.ren[:, t])
-        on = awake[:, t] & built
-        cl[pos[xc]] = cu[pos[xc]] = built[free].astype(float)
-        cl[pos[ac]] = np.minimum(on.astype(float), cu[pos[ac]])
-        cu[pos[ac]] = np.maximum(on.astype(float), cl[pos[ac]])
+        on = (awake[:, t] & built)[ak].astype(float)
+        cl[xp] = cu[xp] = built[free][xk].astype(float)
+        cl[ap] = np.minimum(on, cu[ap])
+        cu[ap] = np.maximum(on, cl[ap])
         res = solve_compiled(cm, lp, col_lower=cl, col_upper=cu, row_lower=rl, row_upper=ru,
                              relax=True)
         plan.solver_seconds += res.solve_seconds
