@@ -39,7 +39,6 @@ class PeriodPlan:
     workers: int = 1
     objective: float | None = None  # sum of the periods' own objectives (x_t per period)
     groups: int = 0  # period solves (groups of periods of similar demand)
-    build_seconds: float = 0.0  # building and compiling the period model, summed over workers
 
     @property
     def solver_wall_seconds(self) -> float:
@@ -70,7 +69,6 @@ class PeriodModel:
         from ..formulation.energy import renewable_kw
         from ..solve.highs import CompiledModel
         T = inst.time.periods
-        self.T, self.kind = T, kind
         apos = pd.Series(np.arange(len(inst.areas)), index=inst.areas.area.to_numpy())
         D = np.zeros((len(inst.areas), T))
         if len(inst.demand):
@@ -97,31 +95,38 @@ class PeriodModel:
         self.ix = b.handles["radio_index"]
         self.r = b.handles["radio"]
         self.energy = b.handles.get("energy") or {}
-        lo, hi = self.cm.row_lower.copy(), self.cm.row_upper.copy()
-        self._row_lower, self._row_upper = lo, hi
 
-    def bounds(self, d: np.ndarray, ren: np.ndarray):
+    def bounds(self, d: np.ndarray, ren: np.ndarray, built: np.ndarray | None = None,
+               awake: np.ndarray | None = None):
         """Compiled (col_lower, col_upper, row_lower, row_upper) for demand ``d`` (areas,
-        Mbps) and renewables ``ren`` (regions, kW)."""
+        Mbps) and renewables ``ren`` (regions, kW); with ``built`` and ``awake`` (cells,
+        bool) the builds and awake cells are fixed too."""
         ix, r, cm = self.ix, self.r, self.cm
         lb, ub = cm.lb_global.copy(), cm.ub_global.copy()
+        if built is not None:
+            free = np.flatnonzero(ix.free)
+            xc = r["x"].cols(ix.xvar[free])
+            lb[xc] = ub[xc] = built[free].astype(float)
+            ac = r["a"].cols(np.arange(len(ix.cell_ids)))
+            on = (awake & built).astype(float)
+            lb[ac] = np.minimum(on, ub[ac])
+            ub[ac] = np.maximum(on, lb[ac])
         fl = ix.f_link
         fc = r["f"].cols(np.arange(len(fl)))
         ub[fc] = np.minimum(np.minimum(ix.l_mbps[fl], d[ix.l_area[fl]]), ix.cap[ix.l_cell[fl]])
         at_d = r["at_d"]  # one period: the areas with demand in the template
         if r["u"] is not None:
             ub[r["u"].cols(np.arange(len(at_d)))] = d[at_d]
-        rl, ru = self._row_lower.copy(), self._row_upper.copy()
+        rl, ru = cm.row_lower.copy(), cm.row_upper.copy()
         pos = cm.row_index.get("demand")
         if pos is not None:
             ok = pos >= 0
             rl[pos[ok]] = ru[pos[ok]] = d[at_d][ok]
         pos = cm.row_index.get("balance")
-        G = self.energy.get("grid")
-        if pos is not None and G is not None:
+        if pos is not None and self.energy.get("grid") is not None:
             g_r = np.flatnonzero(self.energy["grid_rt"])  # regions (one period) with a grid row
             ok = pos >= 0
-            rl[pos[ok]] = self._row_lower[pos[ok]] + self.rmax[g_r][ok] - ren[g_r][ok]
+            rl[pos[ok]] += self.rmax[g_r][ok] - ren[g_r][ok]
         return lb[cm.colmap], ub[cm.colmap], rl, ru
 
     def wake_for(self, values: np.ndarray, areas: np.ndarray) -> np.ndarray:
@@ -171,9 +176,7 @@ def _solve_groups(args, pm: PeriodModel | None = None):
     processes: only plain data crosses). ``need``: "both", "bound" or "plan"."""
     inst, kind, groups, opts, need = args
     from ..solve.options import SolverOptions
-    t0 = time.perf_counter()
     pm = pm or PeriodModel(inst, kind)
-    build = time.perf_counter() - t0
     o = SolverOptions(**opts)
     out = []
     # groups in decreasing demand: the plan of one is feasible for the next (less demand),
@@ -226,7 +229,23 @@ def _solve_groups(args, pm: PeriodModel | None = None):
         if rec["bound"] is not None:
             rec["bound"] = k * rec["bound"] if np.isfinite(rec["bound"]) else None
         out.append(rec)
-    return out, build
+    return out
+
+
+def _collect(results: list[dict], built: np.ndarray, T: int):
+    """(built, awake (cells, T), per-period statuses) from group records; ``built`` starts
+    the union."""
+    awake = np.zeros((len(built), T), bool)
+    statuses: list[str] = []
+    for r in results:
+        statuses += [r["status"]] * len(r["periods"])
+        if r["built"] is None or r["status"] not in ("optimal", "feasible"):
+            continue
+        built = built | r["built"]
+        aw = r["awake"]
+        for i, t in enumerate(r["periods"]):
+            awake[:, t] = aw[:, i] if aw.ndim == 2 else aw
+    return built, awake, statuses
 
 
 def solve_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: float | None,
@@ -248,20 +267,9 @@ def solve_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: fl
             outs = list(ex.map(_solve_groups, jobs))
     else:
         outs = [_solve_groups(j) for j in jobs]
-    results = [r for o, _ in outs for r in o]
-    nc = len(inst.cells)
-    awake = np.zeros((nc, T), bool)
-    built = np.zeros(nc, bool)
-    bounds = []
-    statuses = []
-    for r in results:
-        if r["built"] is not None and r["status"] in ("optimal", "feasible"):
-            built |= r["built"]
-            aw = r["awake"]
-            for i, t in enumerate(r["periods"]):
-                awake[:, t] = aw[:, i] if aw.ndim == 2 else aw
-        bounds.append(r["bound"])
-        statuses += [r["status"]] * len(r["periods"])
+    results = [r for o in outs for r in o]
+    built, awake, statuses = _collect(results, np.zeros(len(inst.cells), bool), T)
+    bounds = [r["bound"] for r in results]
     bound = float(sum(bounds)) if all(b is not None and np.isfinite(b) for b in bounds) else None
     return PeriodPlan(built=built, awake=awake, bound=bound, statuses=statuses,
                       seconds=time.perf_counter() - t0,
@@ -269,7 +277,7 @@ def solve_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: fl
                       workers=W,
                       objective=float(sum(r["objective"] for r in results))
                       if all(r["objective"] is not None for r in results) else None,
-                      groups=len(gs), build_seconds=float(sum(b for _, b in outs)))
+                      groups=len(gs))
 
 
 def plan_by_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: float | None,
@@ -287,21 +295,11 @@ def plan_by_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: 
     pm = PeriodModel(inst, kind)
     gs = group_periods(inst, groups)
     opts = dict(mip_gap=mip_gap, time_limit_s=time_limit_s, threads=threads, seed=seed)
-    results, _ = _solve_groups((inst, kind, gs, opts, "plan"), pm)
+    results = _solve_groups((inst, kind, gs, opts, "plan"), pm)
     T = inst.time.periods
     ix, r, cm = pm.ix, pm.r, pm.cm
     nc, na = len(ix.cell_ids), len(ix.area_ids)
-    awake = np.zeros((nc, T), bool)
-    built = ix.fixed_on.copy()
-    statuses = []
-    for rec in results:
-        statuses += [rec["status"]] * len(rec["periods"])
-        if rec["built"] is None or rec["status"] not in ("optimal", "feasible"):
-            continue
-        built |= rec["built"]
-        aw = rec["awake"]
-        for i, t in enumerate(rec["periods"]):
-            awake[:, t] = aw[:, i] if aw.ndim == 2 else aw
+    built, awake, statuses = _collect(results, ix.fixed_on.copy(), T)
     plan = PeriodPlan(built=built, awake=awake, bound=None, statuses=statuses,
                       seconds=0.0, solver_seconds=float(sum(x["seconds"] for x in results)),
                       groups=len(gs))
@@ -309,24 +307,13 @@ def plan_by_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: 
         return "infeasible", None, None, plan
     if not plan.complete:
         return "time_limit_no_solution", None, None, plan
-    free = np.flatnonzero(ix.free)
-    xc = r["x"].cols(ix.xvar[free])
-    ac = r["a"].cols(np.arange(nc))
     fl = ix.f_link
     fc = r["f"].cols(np.arange(len(fl)))
     load = np.zeros((nc, T))
     served = np.zeros((na, T))
     lp = SolverOptions(mip_gap=0.0, threads=threads, seed=seed)
-    pos = np.full(cm.n_global, -1, np.int64)  # compiled position of each column (-1: dropped)
-    pos[cm.colmap] = np.arange(len(cm.colmap))
-    xk, ak = pos[xc] >= 0, pos[ac] >= 0
-    xp, ap = pos[xc][xk], pos[ac][ak]
     for t in range(T):
-        cl, cu, rl, ru = pm.bounds(pm.D[:, t], pm.ren[:, t])
-        on = (awake[:, t] & built)[ak].astype(float)
-        cl[xp] = cu[xp] = built[free][xk].astype(float)
-        cl[ap] = np.minimum(on, cu[ap])
-        cu[ap] = np.maximum(on, cl[ap])
+        cl, cu, rl, ru = pm.bounds(pm.D[:, t], pm.ren[:, t], built, awake[:, t])
         res = solve_compiled(cm, lp, col_lower=cl, col_upper=cu, row_lower=rl, row_upper=ru,
                              relax=True)
         plan.solver_seconds += res.solve_seconds

@@ -27,6 +27,23 @@ def solve_part(instance: Instance, objective: str, options: dict) -> Solution:
     return solve(instance, objective=objective, **options)
 
 
+def _period_args(options: dict, T: int, share: float = 1.0) -> dict:
+    """solve_periods / plan_by_periods arguments from a part's options: each period (group)
+    solve gets ``share`` of the part's limit divided by the number of solves."""
+    tl = options.get("time_limit_s")
+    G = min(options.get("period_groups") or T, T)
+    return dict(mip_gap=(options.get("mip_gap") or 1e-4) / 2,
+                time_limit_s=None if tl is None else max(share * tl / G, 1.0),
+                threads=options.get("threads") or 1, seed=options.get("seed"),
+                groups=options.get("period_groups"))
+
+
+def _part_summary(status: str, plan, bound=None) -> dict:
+    return {"status": status, "bound": bound, "objective": None,
+            "solve_seconds": round(plan.solver_seconds, 4), "build_seconds": 0.0,
+            "solver": "highs", "wall_seconds": round(plan.seconds, 4)}
+
+
 def plan_part(instance: Instance, objective: str, options: dict) -> Solution:
     """A part's plan alone, for a plan version (its bound comes from the bound version): the
     periods (or groups of periods) planned and completed on one period model, without the
@@ -35,21 +52,13 @@ def plan_part(instance: Instance, objective: str, options: dict) -> Solution:
     from .periods import applies, plan_by_periods
     if not applies(instance):
         return solve_part(instance, objective, options)
-    T = instance.time.periods
-    tl = options.get("time_limit_s")
-    G = min(options.get("period_groups") or T, T)
     status, cells, areas, plan = plan_by_periods(
-        instance, objective, mip_gap=(options.get("mip_gap") or 1e-4) / 2,
-        time_limit_s=None if tl is None else max(PLAN_SHARE * tl / G, 1.0),
-        threads=options.get("threads") or 1, seed=options.get("seed"),
-        groups=options.get("period_groups"))
-    summary = {"status": status, "bound": None, "objective": None,
-               "solve_seconds": round(plan.solver_seconds, 4), "build_seconds": 0.0,
-               "solver": "highs", "wall_seconds": round(plan.seconds, 4)}
-    return Solution(summary=summary, tables={} if cells is None else {"cells": cells, "areas": areas})
+        instance, objective, **_period_args(options, instance.time.periods, PLAN_SHARE))
+    return Solution(summary=_part_summary(status, plan),
+                    tables={} if cells is None else {"cells": cells, "areas": areas})
 
 
-PARTS_SHARE = 0.8
+PARTS_SHARE = 0.8  # of the time left after the split: at 0.9 the 100k-cell run overran by 58 s (docs/performance.md)
 PLAN_SHARE = 0.8  # of a plan version's limit for its period solves; the rest: the flow LPs
 
 
@@ -60,19 +69,12 @@ def bound_part(instance: Instance, objective: str, options: dict) -> Solution:
     from .periods import applies, solve_periods
     if not applies(instance):
         return solve_part(instance, objective, options)
-    T = instance.time.periods
-    tl = options.get("time_limit_s")
-    G = min(options.get("period_groups") or T, T)
-    plan = solve_periods(instance, objective, mip_gap=(options.get("mip_gap") or 1e-4) / 2,
-                         time_limit_s=None if tl is None else max(tl / G, 1.0),
-                         threads=options.get("threads") or 1, seed=options.get("seed"),
-                         groups=options.get("period_groups"), need="bound")
+    plan = solve_periods(instance, objective, **_period_args(options, instance.time.periods),
+                         need="bound")
     st = plan.statuses
     status = ("infeasible" if "infeasible" in st else "optimal" if all(x == "optimal" for x in st)
               else "feasible" if plan.bound is not None else "time_limit_no_solution")
-    return Solution(summary={"status": status, "bound": plan.bound, "objective": None,
-                             "solve_seconds": round(plan.solver_seconds, 4), "build_seconds": 0.0,
-                             "solver": "highs", "wall_seconds": round(plan.seconds, 4)})
+    return Solution(summary=_part_summary(status, plan, plan.bound))
 
 
 SOLVE_SECONDS_PER_CELL = 0.0025  # a one-period model's root LP and first cuts: about 3 s at
