@@ -291,6 +291,27 @@ def test_comparison_report(folders, tmp_path):
     assert f"{t.energy_kwh[0]:,.0f}" in table and f"{t.energy_kwh_vs_first[1]:,.0f}" in table
 
 
+def test_comparison_with_shared_scenario_names(folders, tmp_path):
+    # two runs named alike (scenario files may share a name): each keeps its own results
+    cmp = tmp_path / "cmp"
+    shutil.copytree(folders["cmp"], cmp)
+    t = pd.read_csv(cmp / "comparison.csv")
+    t.loc[1, "scenario"] = "base"
+    t.to_csv(cmp / "comparison.csv", index=False)
+    c = load(cmp).comparison
+    names = list(c.table.scenario)
+    assert len(set(names)) == len(names) and names[0] != names[1]
+    assert all(n.startswith("base [") for n in names[:2])
+    for i in (0, 1):
+        own = json.loads((cmp / t.results[i] / "summary.json").read_text())
+        assert c.results[names[i]].summary == own
+    # the base minimises energy, the second run carbon: distinct runs, not one read twice
+    assert [c.results[n].summary["objective_kind"] for n in names[:2]] == ["energy", "carbon"]
+    page = render_report(cmp)
+    assert_self_contained(page)
+    assert names[1].replace("[", "") in page.replace("[", "")
+
+
 def test_datacentre_report_failed_baseline_and_no_radio(folders):
     page = render_report(folders["dc"])
     assert_self_contained(page)

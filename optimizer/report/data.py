@@ -234,6 +234,7 @@ def read_comparison(folder: str | Path) -> Comparison:
     table = _read_csv(folder / "comparison.csv", ("scenario", "status", "results"))
     if table.empty:
         raise ReportError(f"{folder / 'comparison.csv'}: no scenarios (header only)")
+    table = _unique_names(table)
     results: dict[str, Results | None] = {}
     problems: dict[str, str] = {}
     for _, row in table.iterrows():
@@ -253,6 +254,30 @@ def read_comparison(folder: str | Path) -> Comparison:
         except ReportError as e:
             problems[name] = str(e)
     return Comparison(folder=folder, table=table, results=results, problems=problems)
+
+
+def _unique_names(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with every scenario name told apart: a name that several runs share gets
+    its run's results folder (or row number) in brackets, so each run keeps its own results."""
+    names = table["scenario"].astype(str)
+    dup = names.duplicated(keep=False)
+    if not dup.any():
+        return table
+    table = table.copy()
+    used = set(names[~dup])
+    new = []
+    for i, (name, d, sub) in enumerate(zip(names, dup, table["results"])):
+        label = name
+        if d:
+            tag = Path(sub).name if isinstance(sub, str) and sub.strip() else f"row {i + 1}"
+            label = f"{name} [{tag}]"
+            k = 2
+            while label in used:
+                label, k = f"{name} [{tag}-{k}]", k + 1
+        used.add(label)
+        new.append(label)
+    table["scenario"] = new
+    return table
 
 
 def is_pareto(folder: Path) -> bool:
