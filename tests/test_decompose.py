@@ -145,3 +145,44 @@ def test_period_groups_bound_below_periods_and_plan_feasible():
     lo, hi = plan_bounds(b, cm, grouped)
     res = solve_compiled(cm, options_for(inst), col_lower=lo, col_upper=hi)
     assert res.status == "optimal" and res.objective >= joint["objective"] * (1 - 1e-9)
+
+
+def _plan_cost(inst, plan):
+    """The joint model's objective of a period plan: builds and awake cells fixed, flows,
+    site overheads and wake-ups completed by the joint model itself."""
+    from optimizer.formulation import build_model
+    from optimizer.solve import options_for, plan_bounds
+    from optimizer.solve.highs import CompiledModel, solve_compiled
+    b = build_model(inst)
+    cm = CompiledModel(b)
+    lo, hi = plan_bounds(b, cm, plan)
+    res = solve_compiled(cm, options_for(inst), col_lower=lo, col_upper=hi)
+    assert res.status == "optimal"
+    return res.objective
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_refine_keeps_bound_and_never_worsens_the_union_plan(seed):
+    # re-planning every period with the union of the periods' builds fixed: the joint plan
+    # is feasible, no worse than the union plan it starts from (each period starts from its
+    # own plan), no better than the joint optimum; builds only shrink; the bound is kept
+    from optimizer.decompose.periods import refine_periods
+    inst = random_instance(seed, n_cells=7, n_areas=4, T=4)
+    plan = solve_periods(inst, "energy", mip_gap=0.0, time_limit_s=None)
+    ref = refine_periods(inst, "energy", plan, time_limit_s=None, workers=1 + seed % 2)
+    joint = optimizer.solve(inst, mip_gap=0.0, strategy="monolithic").summary["objective"]
+    before, after = _plan_cost(inst, plan), _plan_cost(inst, ref)
+    assert joint * (1 - 1e-9) <= after <= before * (1 + 1e-9)
+    assert ref.bound == plan.bound and not (ref.built & ~plan.built).any()
+    assert not (ref.awake & ~ref.built[:, None]).any()
+    # the refined periods' objectives, summed, price the union's builds: at least the plan's
+    # cost without wake-up energy, which the joint model adds
+    assert ref.objective >= after - _wakeup_energy(inst, ref) - 1e-6
+
+
+def _wakeup_energy(inst, plan):
+    """kWh/yr of the plan's wake-ups: a cell awake in t and asleep in t-1 (cyclic) costs its
+    wake_kwh, every horizon of the year (the random instances give wake_kwh per cell)."""
+    aw = plan.awake
+    ups = (aw & ~np.roll(aw, 1, axis=1)).sum(axis=1)
+    return float((ups * inst.cells.wake_kwh.to_numpy(float)).sum() * inst.time.weight)

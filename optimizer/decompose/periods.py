@@ -37,7 +37,9 @@ class PeriodPlan:
     seconds: float  # wall
     solver_seconds: float  # solver time summed over periods
     workers: int = 1
-    objective: float | None = None  # sum of the periods' own objectives (x_t per period)
+    # sum of the periods' own objectives (x_t per period); with groups, each group's plan at
+    # its peak demand counts for every period of the group, so it overstates the plan
+    objective: float | None = None
     groups: int = 0  # period solves (groups of periods of similar demand)
 
     @property
@@ -99,14 +101,15 @@ class PeriodModel:
     def bounds(self, d: np.ndarray, ren: np.ndarray, built: np.ndarray | None = None,
                awake: np.ndarray | None = None):
         """Compiled (col_lower, col_upper, row_lower, row_upper) for demand ``d`` (areas,
-        Mbps) and renewables ``ren`` (regions, kW); with ``built`` and ``awake`` (cells,
-        bool) the builds and awake cells are fixed too."""
+        Mbps) and renewables ``ren`` (regions, kW); with ``built`` (cells, bool) the builds
+        are fixed too, and with ``awake`` (cells, bool) the awake cells."""
         ix, r, cm = self.ix, self.r, self.cm
         lb, ub = cm.lb_global.copy(), cm.ub_global.copy()
         if built is not None:
             free = np.flatnonzero(ix.free)
             xc = r["x"].cols(ix.xvar[free])
             lb[xc] = ub[xc] = built[free].astype(float)
+        if awake is not None:
             ac = r["a"].cols(np.arange(len(ix.cell_ids)))
             on = (awake & built).astype(float)
             lb[ac] = np.minimum(on, ub[ac])
@@ -278,6 +281,73 @@ def solve_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: fl
                       objective=float(sum(r["objective"] for r in results))
                       if all(r["objective"] is not None for r in results) else None,
                       groups=len(gs))
+
+
+def _refine(args):
+    """Re-plan some periods with the builds fixed to ``built`` (a module-level function for
+    worker processes). Each period starts from its own plan, its cells outside ``built``
+    put to sleep and, where that leaves an area without a cell it had, every built cell
+    reaching that area woken. Returns ([(period, status, objective, awake (cells,))], the
+    cells whose existence is not a decision)."""
+    inst, kind, periods, awake, built, opts = args
+    from ..solve.highs import solve_compiled
+    from ..solve.options import SolverOptions
+    pm = PeriodModel(inst, kind)
+    ix, r, cm = pm.ix, pm.r, pm.cm
+    o = SolverOptions(**opts)
+    nc = len(ix.cell_ids)
+    out = []
+    for i, t in enumerate(periods):
+        cl, cu, rl, ru = pm.bounds(pm.D[:, t], pm.ren[:, t], built)
+        free = np.flatnonzero(ix.free)
+        on = awake[:, i] & built
+        lost = awake[:, i] & ~built
+        if lost.any():
+            areas = np.unique(ix.l_area[lost[ix.l_cell]])
+            near = np.zeros(nc, bool)
+            near[ix.l_cell[np.isin(ix.l_area, areas)]] = True
+            on |= near & built
+        start = np.clip(np.zeros(cm.n_global), cm.lb_global, cm.ub_global)
+        start[r["x"].cols(ix.xvar[free])] = built[free]
+        start[r["a"].cols(np.arange(nc))] = np.minimum(on, cm.ub_global[r["a"].cols(np.arange(nc))])
+        res = solve_compiled(cm, o, col_lower=cl, col_upper=cu, row_lower=rl, row_upper=ru,
+                             start=start)
+        aw = res.values[r["a"].cols(np.arange(nc))] > 0.5 if res.has_solution else None
+        out.append((t, res.status, res.objective, aw))
+    return out, ix.fixed_on
+
+
+def refine_periods(inst: Instance, kind: str, plan: PeriodPlan, *, time_limit_s: float | None,
+                   mip_gap: float = 0.0, threads: int | None = 1, seed: int | None = 0,
+                   workers: int = 1) -> PeriodPlan:
+    """A better joint plan from a complete period ``plan``: every period is solved again
+    with the builds fixed to the plan's (the union of the periods' builds), starting from
+    its own plan, for ``time_limit_s`` each, in ``workers`` processes. Fixed builds tie the
+    periods together exactly (wake-up energy aside, which the plan LP adds), so the sum of
+    these objectives is the joint plan's; a period that finds nothing better keeps its
+    plan. Builds that no period then wakes are dropped. The bound is ``plan``'s."""
+    t0 = time.perf_counter()
+    T = inst.time.periods
+    built = plan.built.copy()
+    W = max(min(workers, T), 1)
+    opts = dict(mip_gap=mip_gap, time_limit_s=time_limit_s, threads=threads, seed=seed)
+    chunks = [list(c) for c in np.array_split(np.arange(T), W) if len(c)]
+    jobs = [(inst, kind, c, plan.awake[:, c], built, opts) for c in chunks]
+    if W > 1:
+        with ProcessPoolExecutor(max_workers=W, mp_context=mp.get_context("spawn")) as ex:
+            outs = list(ex.map(_refine, jobs))
+    else:
+        outs = [_refine(j) for j in jobs]
+    awake = plan.awake & built[:, None]
+    objective = 0.0
+    for t, status, obj, aw in (x for o, _ in outs for x in o):
+        if aw is None:
+            return plan  # a period found no plan in its limit: keep the first plan
+        awake[:, t] = aw
+        objective += obj
+    built = built & (awake.any(axis=1) | outs[0][1])
+    return replace(plan, built=built, awake=awake & built[:, None], objective=objective,
+                   seconds=plan.seconds + time.perf_counter() - t0)
 
 
 def plan_by_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: float | None,
