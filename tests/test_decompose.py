@@ -186,3 +186,15 @@ def _wakeup_energy(inst, plan):
     aw = plan.awake
     ups = (aw & ~np.roll(aw, 1, axis=1)).sum(axis=1)
     return float((ups * inst.cells.wake_kwh.to_numpy(float)).sum() * inst.time.weight)
+
+
+def test_refine_out_of_time_keeps_each_period_plan():
+    # no time to re-plan: every period keeps its own plan (feasible with the union's builds),
+    # and the refined plan says its objective is unknown rather than pricing a partial one
+    from optimizer.decompose.periods import refine_periods
+    inst = random_instance(1, n_cells=7, n_areas=4, T=4)
+    plan = solve_periods(inst, "energy", mip_gap=0.0, time_limit_s=None)
+    ref = refine_periods(inst, "energy", plan, time_limit_s=1e-3)
+    assert ref.objective is None and ref.bound == plan.bound
+    assert (ref.awake == plan.awake).all() and (ref.built <= plan.built).all()
+    assert _plan_cost(inst, ref) <= _plan_cost(inst, plan) * (1 + 1e-9)

@@ -285,35 +285,40 @@ def solve_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: fl
 
 def _refine(args):
     """Re-plan some periods with the builds fixed to ``built`` (a module-level function for
-    worker processes). Each period starts from its own plan, its cells outside ``built``
-    put to sleep and, where that leaves an area without a cell it had, every built cell
-    reaching that area woken. Returns ([(period, status, objective, awake (cells,))], the
-    cells whose existence is not a decision)."""
-    inst, kind, periods, awake, built, opts = args
+    worker processes), each from its own plan (``awake``, within ``built``), all of them by
+    ``deadline`` (time.time(); None: no limit). Returns ([(period, objective or None,
+    awake (cells,))], the cells whose existence is not a decision); a period that found no
+    plan in its time keeps its own."""
+    inst, kind, periods, awake, built, opts, deadline = args
     from ..solve.highs import solve_compiled
     from ..solve.options import SolverOptions
     pm = PeriodModel(inst, kind)
     ix, r, cm = pm.ix, pm.r, pm.cm
-    o = SolverOptions(**opts)
     nc = len(ix.cell_ids)
+    free = np.flatnonzero(ix.free)
+    acols = r["a"].cols(np.arange(nc))
     out = []
     for i, t in enumerate(periods):
+        o = SolverOptions(**opts)
+        if deadline is not None:
+            # the time left shared by the periods left (the model's build came out of it)
+            lim = (deadline - time.time()) / (len(periods) - i)
+            if o.time_limit_s is not None:
+                lim = min(lim, o.time_limit_s)
+            if lim < 0.5:
+                out.append((t, None, awake[:, i]))
+                continue
+            o = o.merged(time_limit_s=lim)
         cl, cu, rl, ru = pm.bounds(pm.D[:, t], pm.ren[:, t], built)
-        free = np.flatnonzero(ix.free)
-        on = awake[:, i] & built
-        lost = awake[:, i] & ~built
-        if lost.any():
-            areas = np.unique(ix.l_area[lost[ix.l_cell]])
-            near = np.zeros(nc, bool)
-            near[ix.l_cell[np.isin(ix.l_area, areas)]] = True
-            on |= near & built
         start = np.clip(np.zeros(cm.n_global), cm.lb_global, cm.ub_global)
         start[r["x"].cols(ix.xvar[free])] = built[free]
-        start[r["a"].cols(np.arange(nc))] = np.minimum(on, cm.ub_global[r["a"].cols(np.arange(nc))])
+        start[acols] = np.minimum(awake[:, i] & built, cm.ub_global[acols])
         res = solve_compiled(cm, o, col_lower=cl, col_upper=cu, row_lower=rl, row_upper=ru,
                              start=start)
-        aw = res.values[r["a"].cols(np.arange(nc))] > 0.5 if res.has_solution else None
-        out.append((t, res.status, res.objective, aw))
+        if res.has_solution:
+            out.append((t, res.objective, res.values[acols] > 0.5))
+        else:  # HiGHS stopped before it took up the start
+            out.append((t, None, awake[:, i]))
     return out, ix.fixed_on
 
 
@@ -322,31 +327,34 @@ def refine_periods(inst: Instance, kind: str, plan: PeriodPlan, *, time_limit_s:
                    workers: int = 1) -> PeriodPlan:
     """A better joint plan from a complete period ``plan``: every period is solved again
     with the builds fixed to the plan's (the union of the periods' builds), starting from
-    its own plan, for ``time_limit_s`` each, in ``workers`` processes. Fixed builds tie the
+    its own plan, in ``workers`` processes, all within T/workers times ``time_limit_s``
+    (seconds per period; the workers' model builds come out of it). Fixed builds tie the
     periods together exactly (wake-up energy aside, which the plan LP adds), so the sum of
-    these objectives is the joint plan's; a period that finds nothing better keeps its
-    plan. Builds that no period then wakes are dropped. The bound is ``plan``'s."""
+    these objectives prices the joint plan (``objective``; None when a period kept its plan
+    for lack of time). Builds that no period then wakes are dropped. The bound is
+    ``plan``'s."""
     t0 = time.perf_counter()
     T = inst.time.periods
     built = plan.built.copy()
     W = max(min(workers, T), 1)
     opts = dict(mip_gap=mip_gap, time_limit_s=time_limit_s, threads=threads, seed=seed)
     chunks = [list(c) for c in np.array_split(np.arange(T), W) if len(c)]
-    jobs = [(inst, kind, c, plan.awake[:, c], built, opts) for c in chunks]
+    deadline = None if time_limit_s is None else time.time() + max(map(len, chunks)) * time_limit_s
+    jobs = [(inst, kind, c, plan.awake[:, c] & built[:, None], built, opts, deadline)
+            for c in chunks]
     if W > 1:
         with ProcessPoolExecutor(max_workers=W, mp_context=mp.get_context("spawn")) as ex:
             outs = list(ex.map(_refine, jobs))
     else:
         outs = [_refine(j) for j in jobs]
     awake = plan.awake & built[:, None]
-    objective = 0.0
-    for t, status, obj, aw in (x for o, _ in outs for x in o):
-        if aw is None:
-            return plan  # a period found no plan in its limit: keep the first plan
+    objs = []
+    for t, obj, aw in (x for o, _ in outs for x in o):
         awake[:, t] = aw
-        objective += obj
+        objs.append(obj)
     built = built & (awake.any(axis=1) | outs[0][1])
-    return replace(plan, built=built, awake=awake & built[:, None], objective=objective,
+    return replace(plan, built=built, awake=awake & built[:, None],
+                   objective=None if None in objs else float(sum(objs)),
                    seconds=plan.seconds + time.perf_counter() - t0)
 
 

@@ -32,7 +32,8 @@ def package_version() -> str:
 
 
 def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = False,
-               plan=None, instance=None) -> tuple[SolveResult, CompiledModel | None, dict]:
+               plan=None, instance=None, prepared=None,
+               deadline: float | None = None) -> tuple[SolveResult, CompiledModel | None, dict]:
     """Hand a built model to the chosen solver. HiGHS goes through compiled arrays.
 
     With ``warm_start`` and the ``instance``, the reference plans of
@@ -41,23 +42,18 @@ def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = Fal
     period ``plan`` (optimizer.decompose.periods) its builds and wake schedule are completed
     by an LP too. The best of these seeds HiGHS as its MIP start, so a time limit always
     leaves a plan at least as good as every baseline; the plan's bound is kept when it beats
-    HiGHS's. Returns (result, compiled model, {baseline name: (SolveResult or None, note)}).
+    HiGHS's. ``prepared`` is what :func:`prepare` already returned for this model;
+    ``deadline`` (time.perf_counter() value) ends the joint search instead of the time limit.
+    Returns (result, compiled model, {baseline name: (SolveResult or None, note)}).
     """
     if opts.solver != "highs":
         return solve_with_pyomo(built, opts), None, {}
     t_start = time.perf_counter()
-    t0 = time.perf_counter()
-    cm = CompiledModel(built)
-    handoff = time.perf_counter() - t0
-    baselines: dict = {}
-    starts = []
+    cm, handoff, baselines = prepared or prepare(built, opts, warm_start=warm_start,
+                                                 instance=instance)
+    starts = [r for r, _ in baselines.values() if r is not None and r.has_solution]
     radio = built.handles.get("radio") is not None
-    # the reference plans and the period plan are LPs (binaries fixed): they run to the end,
-    # whatever the limit, so that a plan at least as good as every baseline always exists
     quiet = replace(opts, verbose=False, time_limit_s=None)
-    if warm_start and instance is not None:
-        baselines = _solve_baselines(instance, built, cm, quiet)
-        starts += [r for r, _ in baselines.values() if r is not None and r.has_solution]
     extra = 0.0
     if plan is not None and radio and plan.complete:
         lo, hi = plan_bounds(built, cm, plan)
@@ -76,10 +72,18 @@ def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = Fal
                           log=best.log)
     else:
         remaining = opts
-        if opts.time_limit_s is not None:
+        if deadline is not None:
+            remaining = opts.merged(time_limit_s=max(deadline - time.perf_counter(), 1.0))
+        elif opts.time_limit_s is not None:
             spent = time.perf_counter() - t_start + (plan.seconds if plan is not None else 0.0)
             remaining = opts.merged(time_limit_s=max(opts.time_limit_s - spent, 1.0))
-        res = solve_compiled(cm, remaining, start=best.values if best is not None else None)
+        if deadline is not None and best is not None and deadline - time.perf_counter() < 1.0:
+            # the limit is spent: the joint search could not even load the model
+            res = SolveResult(status="time_limit_no_solution", solver="highs",
+                              solver_version=highs_version(), options=best.options,
+                              message="Time limit reached before the joint search", log=best.log)
+        else:
+            res = solve_compiled(cm, remaining, start=best.values if best is not None else None)
         if best is not None and (not res.has_solution or res.objective > best.objective
                                  + 1e-9 * max(1.0, abs(best.objective))):
             # HiGHS stopped before it took up the start (say, a time limit inside presolve):
@@ -97,6 +101,22 @@ def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = Fal
     res.solve_seconds += extra
     res.handoff_seconds = handoff
     return res, cm, baselines
+
+
+def prepare(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = False,
+            instance=None) -> tuple[CompiledModel, float, dict]:
+    """The compiled model, its hand-off seconds and, with ``warm_start`` and the
+    ``instance``, the reference plans evaluated on it (see :func:`run_solver`)."""
+    t0 = time.perf_counter()
+    cm = CompiledModel(built)
+    handoff = time.perf_counter() - t0
+    baselines: dict = {}
+    if warm_start and instance is not None:
+        # the reference plans are LPs (binaries fixed): they run to the end, whatever the
+        # limit, so that a plan at least as good as every baseline always exists
+        baselines = _solve_baselines(instance, built, cm, replace(opts, verbose=False,
+                                                                  time_limit_s=None))
+    return cm, handoff, baselines
 
 
 def plan_bounds(built: BuiltModel, cm: CompiledModel, plan):
@@ -117,8 +137,11 @@ def plan_bounds(built: BuiltModel, cm: CompiledModel, plan):
 # Shares of the time limit (docs/performance.md, Milan 600 s): the periods' bound hardly
 # moves after their root (12 s -> 25 s per period: +0.04 %), while re-planning the periods
 # with the union of their builds fixed (refine) brings the plan down most.
-PERIODS_SHARE = 0.4
-REFINE_SHARE = 0.45
+PERIODS_SHARE = 0.4  # of the time left after the build and the baselines
+REFINE_SHARE = 0.75  # of the time then left (less the plan's LP): 45 % of the whole on Milan
+# grouped periods (no refinement): half of the limit, the joint search the rest (Milan, 600 s:
+# 4.1 % gap at 50 %, 4.7 % at 80 %, before the refinement)
+PERIODS_SHARE_GROUPS = 0.5
 from ..decompose.parts import PARTS_CELLS  # noqa: E402  "auto" splits above it (docs/decomposition.md)
 
 
@@ -216,26 +239,39 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
     t_wall = time.perf_counter()
     say("build")
     built = build_model(instance, kind)
-    plan = None
+    plan = prepared = deadline = None
     if _use_periods(instance, built, opts, strategy):
-        from ..decompose.periods import solve_periods
+        from ..decompose.periods import refine_periods, solve_periods
+        # the model is compiled and the baselines evaluated first: their time is known
+        # before the periods' share of what is left is set
+        prepared = prepare(built, opts, warm_start=baseline, instance=instance)
         say("periods")
         T = instance.time.periods
         w = workers or 1
+        # periods solved one by one are refined; groups (parts short of time) are not
+        refine = period_groups is None or period_groups >= T
         per = None
         if opts.time_limit_s is not None:
-            # the periods get half of the limit; the joint search seeded with their plan
-            # gets the rest (Milan, 600 s: 4.1 % gap at 50 %, 4.7 % at 80 %; docs/performance.md)
-            per = max(PERIODS_SHARE * opts.time_limit_s * w / min(period_groups or T, T), 1.0)
+            deadline = t_wall + opts.time_limit_s
+            left = deadline - time.perf_counter()
+            # the periods' share of what is left; the refinement and the joint search seeded
+            # with their plan get the rest (docs/performance.md)
+            share = PERIODS_SHARE if refine else PERIODS_SHARE_GROUPS
+            per = max(share * left * w / min(period_groups or T, T), 1.0)
         plan = solve_periods(instance, kind, mip_gap=(opts.mip_gap or 0) / 2, time_limit_s=per,
                              threads=1 if w > 1 else opts.threads, seed=opts.seed, workers=w,
                              groups=period_groups, need=period_need)
-        if plan.complete and not (plan.bound is not None and plan.objective is not None
-                                  and _gap(plan.objective, plan.bound) <= (opts.mip_gap or 0)):
-            from ..decompose.periods import refine_periods
+        again = None
+        if deadline is not None:
+            # what is left, less the plan's LP on the joint model (as long as the slowest
+            # baseline LP, which has the same size) and a share for the joint search
+            lp = max([r.solve_seconds for r, _ in prepared[2].values() if r is not None],
+                     default=0.0)
+            again = REFINE_SHARE * (deadline - time.perf_counter() - 1.5 * lp) * w / T
+        if refine and plan.complete and (again is None or again >= 1.0) and not (
+                plan.bound is not None and plan.objective is not None
+                and _gap(plan.objective, plan.bound) <= (opts.mip_gap or 0)):
             say("refine")
-            again = None if opts.time_limit_s is None else \
-                max(REFINE_SHARE * opts.time_limit_s * w / T, 1.0)
             plan = refine_periods(instance, kind, plan, time_limit_s=again,
                                   mip_gap=(opts.mip_gap or 0) / 2,
                                   threads=1 if w > 1 else opts.threads, seed=opts.seed, workers=w)
@@ -246,7 +282,8 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
                                     solver_version=highs_version(),
                                     message=f"period {plan.statuses.index('infeasible')} alone is infeasible"), None, None
     else:
-        res, cm, bres = run_solver(built, opts, warm_start=baseline, plan=plan, instance=instance)
+        res, cm, bres = run_solver(built, opts, warm_start=baseline, plan=plan, instance=instance,
+                                   prepared=prepared, deadline=deadline)
     base_seconds = sum(r.solve_seconds for r, _ in (bres or {}).values() if r is not None)
     summary = {
         "instance": instance.name, "status": res.status, "objective_kind": kind,
