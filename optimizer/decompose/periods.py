@@ -251,6 +251,14 @@ def _collect(results: list[dict], built: np.ndarray, T: int):
     return built, awake, statuses
 
 
+def _map(fn, jobs: list, workers: int) -> list:
+    """``fn`` over ``jobs``: in ``workers`` spawned processes, or here when there is one."""
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
+            return list(ex.map(fn, jobs))
+    return [fn(j) for j in jobs]
+
+
 def solve_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: float | None,
                   threads: int | None = 1, seed: int | None = 0, workers: int = 1,
                   groups: int | None = None, need: str = "both") -> PeriodPlan:
@@ -265,11 +273,7 @@ def solve_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: fl
     # neighbouring groups (in demand order) go to the same worker: each seeds the next
     chunks = [list(c) for c in np.array_split(np.arange(len(gs)), W)]
     jobs = [(inst, kind, [gs[i] for i in c], opts, need) for c in chunks if len(c)]
-    if W > 1:
-        with ProcessPoolExecutor(max_workers=W, mp_context=mp.get_context("spawn")) as ex:
-            outs = list(ex.map(_solve_groups, jobs))
-    else:
-        outs = [_solve_groups(j) for j in jobs]
+    outs = _map(_solve_groups, jobs, W)
     results = [r for o in outs for r in o]
     built, awake, statuses = _collect(results, np.zeros(len(inst.cells), bool), T)
     bounds = [r["bound"] for r in results]
@@ -342,11 +346,7 @@ def refine_periods(inst: Instance, kind: str, plan: PeriodPlan, *, time_limit_s:
     deadline = None if time_limit_s is None else time.time() + max(map(len, chunks)) * time_limit_s
     jobs = [(inst, kind, c, plan.awake[:, c] & built[:, None], built, opts, deadline)
             for c in chunks]
-    if W > 1:
-        with ProcessPoolExecutor(max_workers=W, mp_context=mp.get_context("spawn")) as ex:
-            outs = list(ex.map(_refine, jobs))
-    else:
-        outs = [_refine(j) for j in jobs]
+    outs = _map(_refine, jobs, W)
     awake = plan.awake & built[:, None]
     objs = []
     for t, obj, aw in (x for o, _ in outs for x in o):
