@@ -16,7 +16,7 @@ from ..formulation.energy import evaluate
 from ..solution import Solution
 from .diagnose import diagnose_infeasible
 from .extract import extract_tables
-from .highs import CompiledModel, _gap, highs_version, solve_compiled
+from .highs import CompiledModel, _gap, highs_version, solve_compiled, solve_compiled_by
 from .options import SolverOptions, options_for
 from .pyomo_solvers import solve_with_pyomo
 from .result import SolveResult
@@ -72,9 +72,7 @@ def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = Fal
                           log=best.log)
     else:
         remaining = opts
-        if deadline is not None:
-            remaining = opts.merged(time_limit_s=max(deadline - time.perf_counter(), 1.0))
-        elif opts.time_limit_s is not None:
+        if opts.time_limit_s is not None and deadline is None:
             spent = time.perf_counter() - t_start + (plan.seconds if plan is not None else 0.0)
             remaining = opts.merged(time_limit_s=max(opts.time_limit_s - spent, 1.0))
         if deadline is not None and best is not None and deadline - time.perf_counter() < 1.0:
@@ -82,6 +80,10 @@ def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = Fal
             res = SolveResult(status="time_limit_no_solution", solver="highs",
                               solver_version=highs_version(), options=best.options,
                               message="Time limit reached before the joint search", log=best.log)
+        elif deadline is not None:
+            # HiGHS can overrun its limit on large joint models: enforced from outside
+            res = solve_compiled_by(cm, opts, deadline,
+                                    start=best.values if best is not None else None)
         else:
             res = solve_compiled(cm, remaining, start=best.values if best is not None else None)
         if best is not None and (not res.has_solution or res.objective > best.objective
