@@ -203,6 +203,10 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
     return res
 
 
+GRACE_S = 3.0  # seconds past the deadline before a solve that overran it is stopped
+GRACE_SHARE = 0.02  # and this share of its limit
+
+
 def _solve_in_child(conn, cm: CompiledModel, opts: SolverOptions, kw: dict) -> None:
     """Worker of :func:`solve_compiled_by`: one solve, its result (or error) sent back."""
     try:
@@ -236,30 +240,30 @@ def solve_compiled_by(cm: CompiledModel, opts: SolverOptions, deadline: float, *
     t0 = time.perf_counter()
     proc.start()
     send.close()
+    out = None
     try:
         # the grace covers the process start and sending the plan back
         if recv.poll(max(deadline - time.perf_counter(), 0.0) + GRACE_S + GRACE_SHARE * left):
             out = recv.recv()
-            if isinstance(out, Exception):
-                raise out
-            return out
-    except EOFError:  # the process died without an answer
-        return SolveResult(status="error", solve_seconds=time.perf_counter() - t0,
-                           solver="highs", solver_version=highs_version(),
-                           message=f"the solver process ended with exit code {proc.exitcode}")
+    except EOFError:  # the process ended without an answer
+        out = EOFError()
     finally:
         recv.close()
         if proc.is_alive():
             proc.kill()
         proc.join()
+    if isinstance(out, SolveResult):
+        return out
+    if isinstance(out, EOFError):
+        return SolveResult(status="error", solve_seconds=time.perf_counter() - t0,
+                           solver="highs", solver_version=highs_version(),
+                           message=f"the solver process ended with exit code {proc.exitcode}")
+    if isinstance(out, Exception):  # raised by the solve itself: as if it had run here
+        raise out
     return SolveResult(status="time_limit_no_solution", solve_seconds=time.perf_counter() - t0,
                        solver="highs", solver_version=highs_version(),
                        options=translate(opts, "highs"),
                        message="HiGHS overran its time limit and was stopped")
-
-
-GRACE_S = 3.0  # seconds past the deadline before a solve that overran it is stopped
-GRACE_SHARE = 0.02  # and this share of its limit
 
 
 def _quiet_highs(verbose: bool) -> highspy.Highs:
