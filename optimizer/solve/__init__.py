@@ -71,21 +71,24 @@ def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = Fal
                           message="period plan within the requested gap of the period bound",
                           log=best.log)
     else:
-        remaining = opts
+        until = deadline
         if opts.time_limit_s is not None and deadline is None:
             spent = time.perf_counter() - t_start + (plan.seconds if plan is not None else 0.0)
-            remaining = opts.merged(time_limit_s=max(opts.time_limit_s - spent, 1.0))
+            until = time.perf_counter() + max(opts.time_limit_s - spent, 1.0)
+        start = best.values if best is not None else None
         if deadline is not None and best is not None and deadline - time.perf_counter() < 1.0:
             # the limit is spent: the joint search could not even load the model
             res = SolveResult(status="time_limit_no_solution", solver="highs",
                               solver_version=highs_version(), options=best.options,
                               message="Time limit reached before the joint search", log=best.log)
-        elif deadline is not None:
-            # HiGHS can overrun its limit on large joint models: enforced from outside
-            res = solve_compiled_by(cm, opts, deadline,
-                                    start=best.values if best is not None else None)
+        elif until is not None and len(cm.colmap) >= OUTSIDE_COLUMNS:
+            # HiGHS can overrun its limit on large models: enforced from outside
+            res = solve_compiled_by(cm, opts, until, start=start)
+        elif until is not None:
+            left = max(until - time.perf_counter(), 1.0)
+            res = solve_compiled(cm, opts.merged(time_limit_s=left), start=start)
         else:
-            res = solve_compiled(cm, remaining, start=best.values if best is not None else None)
+            res = solve_compiled(cm, opts, start=start)
         if best is not None and (not res.has_solution or res.objective > best.objective
                                  + 1e-9 * max(1.0, abs(best.objective))):
             # HiGHS stopped before it took up the start (say, a time limit inside presolve):
@@ -135,6 +138,13 @@ def plan_bounds(built: BuiltModel, cm: CompiledModel, plan):
     ub[acols] = np.minimum(ub[acols], np.maximum(on, lb[acols]))
     return lb[cm.colmap], ub[cm.colmap]
 
+
+# Under a time limit, models of at least this many columns are solved in a process of their
+# own that is stopped at the limit (solve_compiled_by): HiGHS overran a 30 s limit by 340 s in
+# its MIP set-up on a 763,511-column model, and a 5 s limit by 3 s on Milan (182,304 columns).
+# Starting that process costs up to 3 s, more than whole solves of the small models below
+# this size take (docs/performance.md).
+OUTSIDE_COLUMNS = 20_000
 
 # Shares of the time limit (docs/performance.md, Milan 600 s): the periods' bound hardly
 # moves after their root (12 s -> 25 s per period: +0.04 %), while re-planning the periods
