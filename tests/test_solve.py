@@ -51,10 +51,13 @@ def test_options_reach_highs(small):
 
 def test_time_limit_keeps_incumbent_or_reports_none(milan_copy):
     inst = optimizer.load_instance(milan_copy)
-    # With the status-quo warm start a plan exists even at a tiny limit: feasible, with a gap.
+    # With the status-quo warm start a plan exists even at a tiny limit: feasible, never
+    # optimal, and no worse than the status quo. Its gap is positive, or unknown (None) when
+    # HiGHS was stopped at the limit before its root gave a bound.
     sol = optimizer.solve(inst, time_limit_s=2, mip_gap=0.0)
     assert sol.status == "feasible"
-    assert sol.summary["mip_gap"] > 0 and sol.summary["energy_kwh"] <= sol.summary["baseline_energy_kwh"] + 1e-6
+    assert sol.summary["mip_gap"] is None or sol.summary["mip_gap"] > 0
+    assert sol.summary["energy_kwh"] <= sol.summary["baseline_energy_kwh"] + 1e-6
     # Without it (and without the period plan), HiGHS has no plan after 2 s: an honest
     # "no solution", never "optimal".
     sol = optimizer.solve(inst, time_limit_s=2, mip_gap=0.0, baseline=False, strategy="monolithic")
