@@ -139,7 +139,8 @@ def test_a_solve_past_its_deadline_is_stopped_from_outside(small, monkeypatch):
     opts = SolverOptions(mip_gap=0.0, threads=1)
     # ample time: the same optimum as in this process (4555.2 kWh/yr, derived by hand in
     # test_small_optimum_by_hand)
-    res = highs.solve_compiled_by(cm, opts, time.perf_counter() + 60)
+    # (min_columns=0: this small model, too, goes to a process of its own)
+    res = highs.solve_compiled_by(cm, opts, time.perf_counter() + 60, min_columns=0)
     assert res.status == "optimal" and res.objective == pytest.approx(4555.2)
     assert res.objective == pytest.approx(highs.solve_compiled(cm, opts).objective)
     # no grace and a deadline the process cannot even start by: it is stopped and the
@@ -147,7 +148,7 @@ def test_a_solve_past_its_deadline_is_stopped_from_outside(small, monkeypatch):
     monkeypatch.setattr(highs, "GRACE_S", 0.0)
     monkeypatch.setattr(highs, "GRACE_SHARE", 0.0)
     t0 = time.perf_counter()
-    res = highs.solve_compiled_by(cm, opts, time.perf_counter() + 0.01)
+    res = highs.solve_compiled_by(cm, opts, time.perf_counter() + 0.01, min_columns=0)
     assert res.status == "time_limit_no_solution" and not res.has_solution
     assert "overran" in res.message
     assert time.perf_counter() - t0 < 1.0

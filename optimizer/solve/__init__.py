@@ -81,12 +81,9 @@ def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = Fal
             res = SolveResult(status="time_limit_no_solution", solver="highs",
                               solver_version=highs_version(), options=best.options,
                               message="Time limit reached before the joint search", log=best.log)
-        elif until is not None and len(cm.colmap) >= OUTSIDE_COLUMNS:
+        elif until is not None:
             # HiGHS can overrun its limit on large models: enforced from outside
             res = solve_compiled_by(cm, opts, until, start=start)
-        elif until is not None:
-            left = max(until - time.perf_counter(), 1.0)
-            res = solve_compiled(cm, opts.merged(time_limit_s=left), start=start)
         else:
             res = solve_compiled(cm, opts, start=start)
         if best is not None and (not res.has_solution or res.objective > best.objective
@@ -138,13 +135,6 @@ def plan_bounds(built: BuiltModel, cm: CompiledModel, plan):
     ub[acols] = np.minimum(ub[acols], np.maximum(on, lb[acols]))
     return lb[cm.colmap], ub[cm.colmap]
 
-
-# Under a time limit, models of at least this many columns are solved in a process of their
-# own that is stopped at the limit (solve_compiled_by): HiGHS overran a 30 s limit by 340 s in
-# its MIP set-up on a 763,511-column model, and a 5 s limit by 3 s on Milan (182,304 columns).
-# Starting that process costs up to 3 s, more than whole solves of the small models below
-# this size take (docs/performance.md).
-OUTSIDE_COLUMNS = 20_000
 
 # Shares of the time limit (docs/performance.md, Milan 600 s): the periods' bound hardly
 # moves after their root (12 s -> 25 s per period: +0.04 %), while re-planning the periods

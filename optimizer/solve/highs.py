@@ -205,6 +205,11 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
 
 GRACE_S = 3.0  # seconds past the deadline before a solve that overran it is stopped
 GRACE_SHARE = 0.02  # and this share of its limit
+# Models of at least this many columns are solved in a process of their own: HiGHS overran a
+# 30 s limit by 340 s in its MIP set-up on a 763,511-column model, and a 5 s limit by 3 s on
+# Milan (182,304 columns). Starting that process costs up to 3 s, more than whole solves of
+# the small models below this size take (docs/performance.md).
+OUTSIDE_COLUMNS = 20_000
 
 
 def _solve_in_child(conn, cm: CompiledModel, opts: SolverOptions, kw: dict) -> None:
@@ -219,7 +224,8 @@ def _solve_in_child(conn, cm: CompiledModel, opts: SolverOptions, kw: dict) -> N
         conn.close()
 
 
-def solve_compiled_by(cm: CompiledModel, opts: SolverOptions, deadline: float, **kw) -> SolveResult:
+def solve_compiled_by(cm: CompiledModel, opts: SolverOptions, deadline: float, *,
+                      min_columns: int = OUTSIDE_COLUMNS, **kw) -> SolveResult:
     """:func:`solve_compiled` with its time limit enforced from outside.
 
     HiGHS does not check its time limit everywhere: on the joint model of whole-city Milan
@@ -228,11 +234,12 @@ def solve_compiled_by(cm: CompiledModel, opts: SolverOptions, deadline: float, *
     in a spawned process, with the time left until ``deadline`` (time.perf_counter()) as its
     limit; if no result has come back a short grace after the deadline, the process is
     killed and the result is ``time_limit_no_solution``, so the caller falls back on the
-    plans it already has. Inside a daemonic process (a Dask worker), which may not start
-    children, the solve runs here with the limit alone."""
+    plans it already has. Models of fewer than ``min_columns`` columns, and solves inside a
+    daemonic process (a Dask worker), which may not start children, run here with the limit
+    alone."""
     left = max(deadline - time.perf_counter(), 1.0)
     opts = opts.merged(time_limit_s=left)
-    if mp.current_process().daemon:
+    if len(cm.colmap) < min_columns or mp.current_process().daemon:
         return solve_compiled(cm, opts, **kw)
     ctx = mp.get_context("spawn")
     recv, send = ctx.Pipe(duplex=False)
