@@ -81,3 +81,25 @@ def test_improved_start_keeps_period_solves_exact(monkeypatch):
     assert split.summary["objective"] == pytest.approx(joint.summary["objective"], rel=1e-7)
     plan = solve_periods(inst, "energy", mip_gap=0.0, time_limit_s=5.0)
     assert plan.complete and plan.bound <= joint.summary["objective"] * (1 + 1e-9)
+
+
+def test_a_period_highs_left_without_a_plan_gets_the_greedy_one(monkeypatch):
+    # HiGHS given no time at all (a real run with a zero limit, which returns no plan, as
+    # the largest one-period models do within their share): the period still gets a plan,
+    # the start improved by the heuristic, no worse than the start
+    from optimizer.solve import highs
+    real = highs.solve_compiled
+    monkeypatch.setattr(highs, "solve_compiled",
+                        lambda cm, opts, **kw: real(cm, opts.merged(time_limit_s=0.0), **kw)
+                        if kw.get("start") is not None else real(cm, opts, **kw))
+    inst = _with_twins(random_instance(2, n_cells=9, n_areas=5, T=3))
+    pm = PeriodModel(inst, "energy")
+    all_on = np.where(np.isfinite(pm.cm.ub_global), pm.cm.ub_global, 0.0)
+    d, ren = pm.D[:, 0], pm.ren[:, 0]
+    res, built, awake = pm.solve(d, ren, SolverOptions(time_limit_s=30.0), start=all_on,
+                                 improve=True)
+    assert res.status == "feasible" and res.bound is None
+    start_obj, _ = _price(pm, d, ren, all_on)
+    again, aw = _price(pm, d, ren, res.values)
+    assert again == pytest.approx(res.objective, rel=1e-7) and res.objective < start_obj
+    assert (aw == awake).all()

@@ -1,9 +1,10 @@
-"""A greedy drop heuristic for one period: a better MIP start for large one-period models.
+"""A greedy drop heuristic for one period: better plans where HiGHS finds none in time.
 
 On large one-period models (a whole city, the clusters of a split instance) HiGHS often
-returns the start it was given unchanged within the time a period gets (docs/performance.md).
-Starting from a feasible plan (every cell awake, or the plan of a period with more demand),
-this heuristic puts cells and whole sites to sleep while the plan stays feasible:
+returns the start it was given unchanged, or no plan at all, within the time a period gets
+(docs/performance.md). From a feasible plan (HiGHS's, or the start it was given: every cell
+awake, or the plan of a period with more demand), this heuristic puts cells and whole sites
+to sleep while the plan stays feasible:
 
 - each round ranks the moves (a whole site asleep, or one cell) by an estimate of what they
   save: the awake power, the site overhead when the last cell of a site sleeps, the
@@ -14,8 +15,8 @@ this heuristic puts cells and whole sites to sleep while the plan stays feasible
 - after each round the one-period LP with the awake cells fixed prices the plan; the best
   plan priced is returned, so the result is never worse than the start.
 
-The estimate uses energy (W) whatever the objective; only the LP prices plans. The returned
-plan is a start for HiGHS, which keeps searching from it."""
+The estimate uses energy (W) whatever the objective; only the LP prices plans.
+``PeriodModel.solve`` runs it after HiGHS, on HiGHS's plan, and keeps the better of the two."""
 from __future__ import annotations
 
 import time

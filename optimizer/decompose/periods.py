@@ -33,16 +33,16 @@ from ..instance.model import Instance, TimeConfig
 # (24.9 % gap); with 0.15, 4.768 against 3.690 (22.6 %); without the heuristic 4.922 against
 # 3.693 (25.0 %)
 DROP_SHARE = 0.15
-# one-period models of at least this many cells start HiGHS from the greedy plan. Measured
-# at 20 s, 1 thread, from every cell awake: on shipped Milan (653 cells) HiGHS's own plans are
-# as good (hour 3: 34,393 with the greedy start against 34,386 without); on the generated
-# 996-cell city hour 3 ends at 67,052 against 76,717, and on whole-city Milan (2,736 cells)
-# hour 12 at 199,359 against 227,387, where HiGHS keeps its start
+# one-period models of at least this many cells have their plans improved by the greedy
+# heuristic. Measured at 20 s, 1 thread, from every cell awake, with the greedy plan as
+# HiGHS's start: on shipped Milan (653 cells) HiGHS's own plans are as good (hour 3: 34,393
+# against 34,386); on whole-city Milan (2,736 cells) hour 12 ends at 199,359 against
+# 227,387, where HiGHS keeps its start
 DROP_MIN_CELLS = 800
 # ... and a period limit of at least this many seconds (or none): with the few seconds a
 # period group of a split instance gets (docs/decomposition.md), the heuristic's first LP
 # and round take the time HiGHS's root needs. On the 996-cell city's single part (about
-# 2.5 s per group) the bound fell from 1.78 to 1.08 GWh/yr with it
+# 2.5 s per group) the bound fell to 1.08 GWh/yr with it, against 1.56-1.74 without
 DROP_MIN_SECONDS = 10.0
 
 
@@ -168,24 +168,30 @@ class PeriodModel:
 
     def solve(self, d, ren, opts, start=None, improve: bool = False):
         """Solve one period's problem; returns (SolveResult, built (cells,), awake (cells,)).
-        With ``improve``, the feasible ``start`` is first improved by the greedy drop
-        heuristic (``greedy.drop_cells``), within DROP_SHARE of the time limit; its time is
-        counted in the result's solve_seconds."""
-        from ..solve.highs import solve_compiled
+        With ``improve``, HiGHS gets 1 - DROP_SHARE of the time limit, and the greedy drop
+        heuristic (``greedy.drop_cells``) then improves its plan (or, when HiGHS found none,
+        the feasible ``start``) in the rest; the better plan is returned, with HiGHS's bound,
+        and the heuristic's time is counted in solve_seconds."""
+        from ..solve.highs import _gap, solve_compiled
         t0 = time.perf_counter()
-        if improve and start is not None:
-            from .greedy import drop_cells
-            limit = opts.time_limit_s
-            vals, _ = drop_cells(self, d, ren, start, deadline=None if limit is None
-                                 else t0 + DROP_SHARE * limit)
-            if vals is not None:
-                start = vals
-            if limit is not None:
-                opts = opts.merged(time_limit_s=max(limit - (time.perf_counter() - t0), 0.5))
+        limit = opts.time_limit_s
+        if improve and limit is not None:
+            opts = opts.merged(time_limit_s=max((1.0 - DROP_SHARE) * limit, 0.5))
         cl, cu, rl, ru = self.bounds(d, ren)
         res = solve_compiled(self.cm, opts, col_lower=cl, col_upper=cu, row_lower=rl,
                              row_upper=ru, start=start)
-        res.solve_seconds = time.perf_counter() - t0 if improve else res.solve_seconds
+        if improve and res.status != "infeasible" and (res.has_solution or start is not None):
+            from .greedy import drop_cells
+            vals, obj = drop_cells(self, d, ren, res.values if res.has_solution else start,
+                                   deadline=None if limit is None else t0 + limit)
+            if vals is not None and (not res.has_solution or
+                                     obj < res.objective - 1e-9 * max(1.0, abs(obj))):
+                res.values, res.objective = vals, obj
+                if res.status == "time_limit_no_solution":
+                    res.status = "feasible"
+                if res.bound is not None:
+                    res.mip_gap = _gap(obj, res.bound)
+            res.solve_seconds = time.perf_counter() - t0
         ix = self.ix
         nc = len(ix.cell_ids)
         built, awake = np.zeros(nc, bool), np.zeros(nc, bool)
