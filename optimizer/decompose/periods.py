@@ -27,12 +27,11 @@ import pandas as pd
 
 from ..instance.model import Instance, TimeConfig
 
-# share of a period's time limit the greedy drop heuristic may take before HiGHS starts from
-# its plan (greedy.py). Whole-city Milan, 600 s, 2 workers (about 21 s per period): with 0.3
-# the plan was 4.672 GWh/yr but HiGHS's roots had less time and the bound fell to 3.511
-# (24.9 % gap); with 0.15, 4.768 against 3.690 (22.6 %); without the heuristic 4.922 against
-# 3.693 (25.0 %)
-DROP_SHARE = 0.15
+# share of a period's time limit left to the greedy heuristic after HiGHS (greedy.py).
+# Whole-city Milan, 600 s, 2 workers (about 20 s per period), plan / bound / gap: without the
+# heuristic 4.922 / 3.693 GWh/yr / 25.0 %; with 0.15, 4.597 / 3.398 / 26.1 %; with 0.05,
+# 4.638 / 3.488 / 24.8 %. At this size HiGHS's roots need nearly all of a period's time
+DROP_SHARE = 0.05
 # one-period models of at least this many cells have their plans improved by the greedy
 # heuristic. Measured at 20 s, 1 thread, from every cell awake, with the greedy plan as
 # HiGHS's start: on shipped Milan (653 cells) HiGHS's own plans are as good (hour 3: 34,393
