@@ -107,12 +107,11 @@ def drop_cells(pm, d: np.ndarray, ren: np.ndarray, start: np.ndarray, *,
         site_n = np.bincount(site_of, weights=awake.astype(float), minlength=ns)
         gain = delta + xcost - load * (ell_alt - ell)
         moves = []
-        for c in np.flatnonzero(awake & ~locked):
-            last = site_n[site_of[c]] == 1
-            moves.append((gain[c] + (ovh[site_of[c]] if last else 0.0), (c,)))
         by_site: dict[int, list[int]] = {}
         for c in np.flatnonzero(awake & ~locked):
-            by_site.setdefault(int(site_of[c]), []).append(int(c))
+            s = int(site_of[c])
+            moves.append((gain[c] + (ovh[s] if site_n[s] == 1 else 0.0), (c,)))
+            by_site.setdefault(s, []).append(int(c))
         for s, cs in by_site.items():
             if len(cs) > 1 and len(cs) == site_n[s]:
                 moves.append((ovh[s] + gain[cs].sum(), tuple(cs)))
