@@ -41,10 +41,7 @@ def drop_cells(pm, d: np.ndarray, ren: np.ndarray, start: np.ndarray, *,
     nc, na, ns = len(ix.cell_ids), len(ix.area_ids), len(ix.site_ids)
     acols = r["a"].cols(np.arange(nc))
     free = np.flatnonzero(ix.free)
-    awake = start[acols] > 0.5
-    built = ix.fixed_on.copy()
-    built[free] = start[r["x"].cols(ix.xvar[free])] > 0.5
-    awake &= built
+    built, awake = pm.plan_of(start)
     # cells the model keeps awake (no sleeping) are never dropped
     locked = cm.lb_global[acols] > 0.5
     k = pm.k_w  # kWh per W over one period of the year (period_hours * weight / 1000)

@@ -191,16 +191,20 @@ class PeriodModel:
                 if res.bound is not None:
                     res.mip_gap = _gap(obj, res.bound)
             res.solve_seconds = time.perf_counter() - t0
-        ix = self.ix
-        nc = len(ix.cell_ids)
-        built, awake = np.zeros(nc, bool), np.zeros(nc, bool)
         if res.has_solution:
-            v = res.values
-            built = ix.fixed_on.copy()
-            free = np.flatnonzero(ix.free)
-            built[free] = v[self.r["x"].cols(ix.xvar[free])] > 0.5
-            awake = v[self.r["a"].cols(np.arange(nc))] > 0.5
-        return res, built, awake
+            return (res, *self.plan_of(res.values))
+        nc = len(self.ix.cell_ids)
+        return res, np.zeros(nc, bool), np.zeros(nc, bool)
+
+    def plan_of(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(built, awake) per cell (bool) of a one-period plan given as global column values;
+        an unbuilt cell is not awake."""
+        ix, r = self.ix, self.r
+        built = ix.fixed_on.copy()
+        free = np.flatnonzero(ix.free)
+        built[free] = values[r["x"].cols(ix.xvar[free])] > 0.5
+        awake = values[r["a"].cols(np.arange(len(ix.cell_ids)))] > 0.5
+        return built, awake & built
 
 
 def group_periods(inst: Instance, groups: int | None) -> list[list[int]]:
