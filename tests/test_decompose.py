@@ -140,6 +140,44 @@ def test_period_groups_bound_below_periods_and_plan_feasible():
     assert _plan_cost(inst, grouped) >= joint["objective"] * (1 - 1e-9)
 
 
+@pytest.mark.parametrize("case", ["energy", "carbon", "penalty"])
+@pytest.mark.parametrize("seed", range(3))
+def test_group_bound_demand_credit_valid_and_tighter(seed, case):
+    # a group's bound is its least demand's bound for each period plus, per period, the
+    # cheapest cost per Mbps into each area times the period's extra demand there. It must
+    # stay at or below the sum of the periods' exact optima and at or above the bound
+    # without the credit (k x the least demand's bound), and beat it under `energy`
+    from dataclasses import replace
+    from optimizer.decompose.periods import PeriodModel, group_periods
+    from optimizer.solve.options import SolverOptions
+    inst = random_instance(seed, n_cells=7, n_areas=4, T=6)
+    kind = "carbon" if case == "carbon" else "energy"
+    if case == "carbon":  # renewables in some periods: flows there earn no credit
+        ren = pd.DataFrame({"region": "r", "period": range(6), "renewable_kw": [0, 0.3, 0, 0.5, 0, 0]})
+        inst = replace(inst, renewables=ren)
+    if case == "penalty":  # unserved demand cheaper than some cells' load cost
+        inst = replace(inst, ran=replace(inst.ran, unserved_penalty_kwh_per_mbps_h=0.002))
+    pm = PeriodModel(inst, kind)
+    if case == "energy":
+        # the rate by hand: kWh/yr per Mbps of a cell = load_w / capacity (W per Mbps)
+        # x period_hours (8) x weight (365) / 1000, least over the cells linked to the area
+        cov = inst.coverage.merge(inst.cells, on="cell")
+        by_hand = (cov.load_w / cov.capacity_mbps * 8 * 365 / 1000).groupby(cov.area).min()
+        served = pm.D.max(axis=1) > 0
+        assert pm.rate[served] == pytest.approx(by_hand[inst.areas.area[served]].to_numpy(), rel=1e-9)
+    exact = SolverOptions(mip_gap=0.0)
+    single = solve_periods(inst, kind, mip_gap=0.0, time_limit_s=None)
+    grouped = solve_periods(inst, kind, mip_gap=0.0, time_limit_s=None, groups=2)
+    plain = 0.0
+    for g in group_periods(inst, 2):
+        lo = pm.D[:, g].min(axis=1)
+        plain += len(g) * pm.solve(lo, pm.ren[:, g].max(axis=1), exact)[0].bound
+    assert plain <= grouped.bound * (1 + 1e-9)
+    assert grouped.bound <= single.bound * (1 + 1e-9)
+    if case == "energy":
+        assert grouped.bound > plain * (1 + 1e-6)
+
+
 def _plan_cost(inst, plan):
     """The joint model's objective of a period plan: builds and awake cells fixed, flows,
     site overheads and wake-ups completed by the joint model itself."""

@@ -117,6 +117,37 @@ class PeriodModel:
         self.ix = b.handles["radio_index"]
         self.r = b.handles["radio"]
         self.energy = b.handles.get("energy") or {}
+        self.rate = self._demand_rate()
+
+    def _demand_rate(self) -> np.ndarray:
+        """(areas,) the least objective units per Mbps that serving an area's demand costs
+        in one period: the cheapest flow column into it (or its unserved slack), from the
+        compiled costs. Any plan for more demand, with its flows cut back, serves less at
+        least this much cheaper, so a bound at less demand plus this rate times the extra is
+        a bound at more (``group_bound``). Under a grid-based objective a region with
+        renewables has flow costs 0 here (they enter the balance row), so no credit."""
+        ix, r, cm = self.ix, self.r, self.cm
+        local = np.full(cm.n_global, -1)
+        local[cm.colmap] = np.arange(len(cm.colmap))
+        fl = local[r["f"].cols(np.arange(len(ix.f_link)))]
+        cost = np.where(fl >= 0, cm.col_cost[np.maximum(fl, 0)], 0.0)
+        rate = np.full(len(ix.area_ids), np.inf)
+        np.minimum.at(rate, ix.l_area[ix.f_link], np.maximum(cost, 0.0))
+        if r["u"] is not None:
+            at_d = r["at_d"]  # one period: position = area
+            ul = local[r["u"].cols(np.arange(len(at_d)))]
+            ucost = np.where(ul >= 0, cm.col_cost[np.maximum(ul, 0)], 0.0)
+            np.minimum.at(rate, at_d, np.maximum(ucost, 0.0))
+        return np.where(np.isfinite(rate), rate, 0.0)
+
+    def group_bound(self, bound: float, lo_d: np.ndarray, periods) -> float:
+        """A valid bound on the sum of ``periods``' optima from ``bound``, a bound on one
+        period's optimum at demand ``lo_d`` (each area's least over the periods; renewables
+        at their most): every period's plan, with its flows cut back to ``lo_d``, is a plan
+        there that costs at least ``rate`` per Mbps less (flows only leave capacity, demand
+        and coverage rows satisfied; every flow cost is non-negative)."""
+        extra = (self.D[:, periods] - lo_d[:, None]).sum(axis=1)
+        return len(periods) * bound + float(self.rate @ extra)
 
     def bounds(self, d: np.ndarray, ren: np.ndarray, built: np.ndarray | None = None,
                awake: np.ndarray | None = None):
@@ -277,7 +308,8 @@ def _solve_groups(args, pm: PeriodModel | None = None):
             if need == "bound":
                 rec["status"] = lres.status
         if rec["bound"] is not None:
-            rec["bound"] = k * rec["bound"] if np.isfinite(rec["bound"]) else None
+            rec["bound"] = pm.group_bound(rec["bound"], lo_d, g) if np.isfinite(rec["bound"]) \
+                else None
         out.append(rec)
     return out
 
