@@ -1,11 +1,15 @@
 """Solver hand-off, options, status mapping, infeasibility diagnosis and the results folder."""
 import json
+import os
+from pathlib import Path
 
 import pytest
 
 import optimizer
 from optimizer.solution import SUMMARY_KEYS
 from tests.conftest import SMALL_TOML, small_tables, write_instance
+
+TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
 
 
 def test_small_optimum_by_hand(small):
@@ -153,3 +157,21 @@ def test_a_solve_past_its_deadline_is_stopped_from_outside(small, monkeypatch):
     assert "overran" in res.message
     assert time.perf_counter() - t0 < 1.0
     assert mp.active_children() == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_repeated_solves_leak_no_descriptors_nor_log_files(tmp_path, monkeypatch):
+    # each solve writes HiGHS's log to a temporary file of its own: 30 solves must leave no
+    # descriptor open and no file behind (one leaked descriptor per solve once took a long
+    # run past select()'s limit of 1024)
+    import tempfile
+    from optimizer.formulation import build_model
+    from optimizer.solve.highs import CompiledModel, solve_compiled
+    from optimizer.solve.options import SolverOptions
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    cm = CompiledModel(build_model(optimizer.load_instance(TINY)))
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(30):
+        assert solve_compiled(cm, SolverOptions(mip_gap=0.0)).status == "optimal"
+    assert len(os.listdir("/proc/self/fd")) == before
+    assert list(tmp_path.iterdir()) == []

@@ -109,7 +109,11 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
     h = _quiet_highs(opts.verbose)
     native = translate(opts, "highs")
     own_log = opts.log_file is None
-    log_file = opts.log_file or tempfile.mkstemp(prefix="highs-", suffix=".log")[1]
+    if own_log:
+        fd, log_file = tempfile.mkstemp(prefix="highs-", suffix=".log")
+        os.close(fd)  # HiGHS opens the file itself; an open descriptor per solve would leak
+    else:
+        log_file = opts.log_file
     h.setOptionValue("log_file", log_file)
     h.setOptionValue("output_flag", True)
     h.setOptionValue("log_to_console", bool(opts.verbose))
@@ -171,10 +175,14 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
                                        col_upper=col_upper, relax=relax, start=None,
                                        row_lower=row_lower, row_upper=row_upper)
                 again.solve_seconds += seconds
+                if own_log:
+                    _unlink(log_file)
                 return again
             res.status, res.values, res.objective = "error", None, None
             res.message = (f"HiGHS returned a plan whose objective ({own:.10g}) differs from "
                            f"the one it reported ({info.objective_function_value:.10g})")
+            if own_log:
+                _unlink(log_file)
             return res
         if is_mip:
             res.bound = float(info.mip_dual_bound)
@@ -196,11 +204,15 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
     except OSError:
         pass
     if own_log:
-        try:
-            os.unlink(log_file)
-        except OSError:
-            pass
+        _unlink(log_file)
     return res
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 GRACE_S = 3.0  # seconds past the deadline before a solve that overran it is stopped
