@@ -1,4 +1,6 @@
 """Period decomposition: a valid bound and the same optimum as the joint model."""
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -229,3 +231,20 @@ def test_refine_out_of_time_keeps_each_period_plan():
     assert ref.objective is None and ref.bound == plan.bound
     assert (ref.awake == plan.awake).all() and (ref.built <= plan.built).all()
     assert _plan_cost(inst, ref) <= _plan_cost(inst, plan) * (1 + 1e-9)
+
+
+def test_large_instances_skip_the_joint_search(monkeypatch):
+    # at LARGE_CELLS cells or more (lowered here to this instance's 7 cells) a time-limited
+    # solve ends with the refined periods' plan completed by the joint model's LP: no joint
+    # search, the periods' bound, a plan no better than the joint optimum and no worse than
+    # the unrefined periods' plan
+    S = sys.modules["optimizer.solve"]  # the package (optimizer.solve is its function)
+    inst = random_instance(2, n_cells=7, n_areas=4, T=6)
+    joint = optimizer.solve(inst, mip_gap=0.0, strategy="monolithic").summary
+    monkeypatch.setattr(S, "LARGE_CELLS", len(inst.cells))
+    s = optimizer.solve(inst, mip_gap=0.0, strategy="periods", time_limit_s=60, workers=1).summary
+    assert s["strategy"] == "periods" and "no joint search" in s["solver_message"]
+    assert s["bound"] == pytest.approx(s["periods_bound"])
+    assert s["bound"] <= joint["objective"] * (1 + 1e-9) <= s["objective"] * (1 + 2e-9)
+    plan = solve_periods(inst, "energy", mip_gap=0.0, time_limit_s=None)
+    assert s["objective"] <= _plan_cost(inst, plan) * (1 + 1e-9)

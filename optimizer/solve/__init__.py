@@ -33,7 +33,8 @@ def package_version() -> str:
 
 def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = False,
                plan=None, instance=None, prepared=None,
-               deadline: float | None = None) -> tuple[SolveResult, CompiledModel | None, dict]:
+               deadline: float | None = None,
+               search: bool = True) -> tuple[SolveResult, CompiledModel | None, dict]:
     """Hand a built model to the chosen solver. HiGHS goes through compiled arrays.
 
     With ``warm_start`` and the ``instance``, the reference plans of
@@ -44,6 +45,7 @@ def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = Fal
     leaves a plan at least as good as every baseline; the plan's bound is kept when it beats
     HiGHS's. ``prepared`` is what :func:`prepare` already returned for this model;
     ``deadline`` (time.perf_counter() value) ends the joint search instead of the time limit.
+    Without ``search`` the best start is the answer, with the plan's bound (no joint MIP).
     Returns (result, compiled model, {baseline name: (SolveResult or None, note)}).
     """
     if opts.solver != "highs":
@@ -63,12 +65,17 @@ def run_solver(built: BuiltModel, opts: SolverOptions, *, warm_start: bool = Fal
             starts.append(pres)
     best = min(starts, key=lambda r: r.objective) if starts else None
     pbound = plan.bound if plan is not None else None
-    if best is not None and pbound is not None and _gap(best.objective, pbound) <= (opts.mip_gap or 0):
-        # the plan is proven within the requested gap: no joint MIP search needed
-        res = SolveResult(status="optimal", objective=best.objective, bound=pbound,
-                          mip_gap=_gap(best.objective, pbound), values=best.values,
-                          solver="highs", solver_version=highs_version(), options=best.options,
-                          message="period plan within the requested gap of the period bound",
+    within = (best is not None and pbound is not None
+              and _gap(best.objective, pbound) <= (opts.mip_gap or 0))
+    if within or (best is not None and not search):
+        # the plan is proven within the requested gap (no joint MIP search needed), or the
+        # search is skipped: the best plan completed by an LP is the answer
+        gap = _gap(best.objective, pbound) if pbound is not None else None
+        res = SolveResult(status="optimal" if within else "feasible", objective=best.objective,
+                          bound=pbound, mip_gap=gap, values=best.values, solver="highs",
+                          solver_version=highs_version(), options=best.options,
+                          message="period plan within the requested gap of the period bound"
+                          if within else "period plan; no joint search at this size",
                           log=best.log)
     else:
         until = deadline
@@ -144,6 +151,15 @@ REFINE_SHARE = 0.75  # of the time then left (less the plan's LP): 45 % of the w
 # grouped periods (no refinement): half of the limit, the joint search the rest (Milan, 600 s:
 # 4.1 % gap at 50 %, 4.7 % at 80 %, before the refinement)
 PERIODS_SHARE_GROUPS = 0.5
+# with a time limit, instances of at least this many cells skip the joint search, which
+# never reached its first node on whole-city Milan (2,736 cells) in the 90 s it got; their
+# periods get PERIODS_SHARE_LARGE of the time left and the refinement REFINE_SHARE_LARGE of
+# the rest. Whole-city Milan, 600 s: 15.3 % gap against 24.8 % with the joint search. On the
+# generated 1,000-site city (2,245 cells) the same gave 18.7 % against 16.6 %, so the
+# threshold lies between the two (docs/performance.md)
+LARGE_CELLS = 2500
+PERIODS_SHARE_LARGE = 0.55
+REFINE_SHARE_LARGE = 0.95
 from ..decompose.parts import PARTS_CELLS  # noqa: E402  "auto" splits above it (docs/decomposition.md)
 
 
@@ -251,6 +267,7 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
         T = instance.time.periods
         w = workers or 1
         # periods solved one by one are refined; groups (parts short of time) are not
+        large = opts.time_limit_s is not None and len(instance.cells) >= LARGE_CELLS
         refine = period_groups is None or period_groups >= T
         per = None
         if opts.time_limit_s is not None:
@@ -258,7 +275,8 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
             left = deadline - time.perf_counter()
             # the periods' share of what is left; the refinement and the joint search seeded
             # with their plan get the rest (docs/performance.md)
-            share = PERIODS_SHARE if refine else PERIODS_SHARE_GROUPS
+            share = PERIODS_SHARE_GROUPS if not refine else \
+                PERIODS_SHARE_LARGE if large else PERIODS_SHARE
             per = max(share * left * w / min(period_groups or T, T), 1.0)
         plan = solve_periods(instance, kind, mip_gap=(opts.mip_gap or 0) / 2, time_limit_s=per,
                              threads=1 if w > 1 else opts.threads, seed=opts.seed, workers=w,
@@ -269,7 +287,8 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
             # baseline LP, which has the same size) and a share for the joint search
             lp = max([r.solve_seconds for r, _ in prepared[2].values() if r is not None],
                      default=0.0)
-            again = REFINE_SHARE * (deadline - time.perf_counter() - 1.5 * lp) * w / T
+            again = (REFINE_SHARE_LARGE if large else REFINE_SHARE) * (
+                deadline - time.perf_counter() - 1.5 * lp) * w / T
         if refine and plan.complete and (again is None or again >= 1.0) and not (
                 plan.bound is not None and plan.objective is not None
                 and _gap(plan.objective, plan.bound) <= (opts.mip_gap or 0)):
@@ -285,7 +304,8 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
                                     message=f"period {plan.statuses.index('infeasible')} alone is infeasible"), None, None
     else:
         res, cm, bres = run_solver(built, opts, warm_start=baseline, plan=plan, instance=instance,
-                                   prepared=prepared, deadline=deadline)
+                                   prepared=prepared, deadline=deadline,
+                                   search=plan is None or not large)
     base_seconds = sum(r.solve_seconds for r, _ in (bres or {}).values() if r is not None)
     summary = {
         "instance": instance.name, "status": res.status, "objective_kind": kind,
