@@ -129,15 +129,15 @@ class PeriodModel:
         ix, r, cm = self.ix, self.r, self.cm
         local = np.full(cm.n_global, -1)
         local[cm.colmap] = np.arange(len(cm.colmap))
-        fl = local[r["f"].cols(np.arange(len(ix.f_link)))]
-        cost = np.where(fl >= 0, cm.col_cost[np.maximum(fl, 0)], 0.0)
         rate = np.full(len(ix.area_ids), np.inf)
-        np.minimum.at(rate, ix.l_area[ix.f_link], np.maximum(cost, 0.0))
+
+        def cheapest(block, n, areas):  # a column the compiler dropped costs 0
+            loc = local[block.cols(np.arange(n))]
+            np.minimum.at(rate, areas, np.maximum(np.where(loc >= 0, cm.col_cost[loc], 0.0), 0.0))
+
+        cheapest(r["f"], len(ix.f_link), ix.l_area[ix.f_link])
         if r["u"] is not None:
-            at_d = r["at_d"]  # one period: position = area
-            ul = local[r["u"].cols(np.arange(len(at_d)))]
-            ucost = np.where(ul >= 0, cm.col_cost[np.maximum(ul, 0)], 0.0)
-            np.minimum.at(rate, at_d, np.maximum(ucost, 0.0))
+            cheapest(r["u"], len(r["at_d"]), r["at_d"])  # one period: at_d are areas
         return np.where(np.isfinite(rate), rate, 0.0)
 
     def group_bound(self, bound: float, lo_d: np.ndarray, periods) -> float:

@@ -267,8 +267,8 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
         T = instance.time.periods
         w = workers or 1
         # periods solved one by one are refined; groups (parts short of time) are not
-        large = opts.time_limit_s is not None and len(instance.cells) >= LARGE_CELLS
         refine = period_groups is None or period_groups >= T
+        large = opts.time_limit_s is not None and len(instance.cells) >= LARGE_CELLS
         per = None
         if opts.time_limit_s is not None:
             deadline = t_wall + opts.time_limit_s
