@@ -106,14 +106,24 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
 
     ``col_lower``/``col_upper``/``row_lower``/``row_upper`` (compiled order) replace the
     model's bounds for this solve; ``start`` (global column order) seeds a MIP."""
+    kw = dict(col_lower=col_lower, col_upper=col_upper, relax=relax, start=start,
+              row_lower=row_lower, row_upper=row_upper)
+    if opts.log_file is not None:
+        return _solve_logged(cm, opts, opts.log_file, **kw)
+    # HiGHS's log goes to a temporary file of this solve's own (read into the result)
+    fd, log_file = tempfile.mkstemp(prefix="highs-", suffix=".log")
+    os.close(fd)  # HiGHS opens the file itself; an open descriptor per solve would leak
+    try:
+        return _solve_logged(cm, opts, log_file, **kw)
+    finally:
+        _unlink(log_file)
+
+
+def _solve_logged(cm: CompiledModel, opts: SolverOptions, log_file: str, *, col_lower,
+                  col_upper, relax: bool, start, row_lower, row_upper) -> SolveResult:
+    """:func:`solve_compiled` with HiGHS's log written to ``log_file``."""
     h = _quiet_highs(opts.verbose)
     native = translate(opts, "highs")
-    own_log = opts.log_file is None
-    if own_log:
-        fd, log_file = tempfile.mkstemp(prefix="highs-", suffix=".log")
-        os.close(fd)  # HiGHS opens the file itself; an open descriptor per solve would leak
-    else:
-        log_file = opts.log_file
     h.setOptionValue("log_file", log_file)
     h.setOptionValue("output_flag", True)
     h.setOptionValue("log_to_console", bool(opts.verbose))
@@ -175,14 +185,10 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
                                        col_upper=col_upper, relax=relax, start=None,
                                        row_lower=row_lower, row_upper=row_upper)
                 again.solve_seconds += seconds
-                if own_log:
-                    _unlink(log_file)
                 return again
             res.status, res.values, res.objective = "error", None, None
             res.message = (f"HiGHS returned a plan whose objective ({own:.10g}) differs from "
                            f"the one it reported ({info.objective_function_value:.10g})")
-            if own_log:
-                _unlink(log_file)
             return res
         if is_mip:
             res.bound = float(info.mip_dual_bound)
@@ -203,8 +209,6 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
         os.unlink(opt_file)
     except OSError:
         pass
-    if own_log:
-        _unlink(log_file)
     return res
 
 
