@@ -43,6 +43,10 @@ DROP_MIN_CELLS = 800
 # and round take the time HiGHS's root needs. On the 996-cell city's single part (about
 # 2.5 s per group) the bound fell to 1.08 GWh/yr with it, against 1.56-1.74 without
 DROP_MIN_SECONDS = 10.0
+# one-period models of at least this many cells are refined by the neighbourhood search
+# (lns.py) instead of a HiGHS re-solve of the whole period, which on whole-city Milan
+# (2,736 cells) kept every period's plan as it was (docs/performance.md)
+LNS_MIN_CELLS = 1500
 
 
 @dataclass
@@ -375,7 +379,9 @@ def _refine(args):
     inst, kind, periods, awake, built, opts, deadline = args
     from ..solve.highs import solve_compiled
     from ..solve.options import SolverOptions
+    from .lns import cell_xy, improve as lns_improve
     pm = PeriodModel(inst, kind)
+    xy = None
     ix, r, cm = pm.ix, pm.r, pm.cm
     nc = len(ix.cell_ids)
     free = np.flatnonzero(ix.free)
@@ -392,12 +398,26 @@ def _refine(args):
                 out.append((t, None, awake[:, i]))
                 continue
             o = o.merged(time_limit_s=lim)
-        cl, cu, rl, ru = pm.bounds(pm.D[:, t], pm.ren[:, t], built)
-        start = np.clip(np.zeros(cm.n_global), cm.lb_global, cm.ub_global)
-        start[r["x"].cols(ix.xvar[free])] = built[free]
-        start[acols] = np.minimum(awake[:, i] & built, cm.ub_global[acols])
-        res = solve_compiled(cm, o, col_lower=cl, col_upper=cu, row_lower=rl, row_upper=ru,
-                             start=start)
+        if nc >= LNS_MIN_CELLS:
+            # too large for HiGHS to improve a plan in this time: its own plan, priced by the
+            # LP, improved a neighbourhood at a time (lns.py)
+            t_end = np.inf if o.time_limit_s is None else time.perf_counter() + o.time_limit_s
+            d, ren = pm.D[:, t], pm.ren[:, t]
+            cl, cu, rl, ru = pm.bounds(d, ren, built, awake[:, i] & built)
+            res = solve_compiled(cm, SolverOptions(threads=o.threads, mip_gap=0.0), col_lower=cl,
+                                 col_upper=cu, row_lower=rl, row_upper=ru, relax=True)
+            if res.has_solution:
+                xy = cell_xy(inst, ix) if xy is None else xy
+                res.values, res.objective, _ = lns_improve(
+                    pm, d, ren, res.values, res.objective, xy=xy, deadline=t_end, built=built,
+                    seed=o.seed or 0)
+        else:
+            cl, cu, rl, ru = pm.bounds(pm.D[:, t], pm.ren[:, t], built)
+            start = np.clip(np.zeros(cm.n_global), cm.lb_global, cm.ub_global)
+            start[r["x"].cols(ix.xvar[free])] = built[free]
+            start[acols] = np.minimum(awake[:, i] & built, cm.ub_global[acols])
+            res = solve_compiled(cm, o, col_lower=cl, col_upper=cu, row_lower=rl, row_upper=ru,
+                                 start=start)
         if res.has_solution:
             out.append((t, res.objective, res.values[acols] > 0.5))
         else:  # HiGHS stopped before it took up the start

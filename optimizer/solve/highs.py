@@ -101,13 +101,14 @@ def highs_version() -> str:
 
 def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, col_upper=None,
                    relax: bool = False, start: np.ndarray | None = None,
-                   row_lower=None, row_upper=None) -> SolveResult:
+                   row_lower=None, row_upper=None, native: dict | None = None) -> SolveResult:
     """Solve compiled arrays with HiGHS; map every termination to a SolveResult status.
 
     ``col_lower``/``col_upper``/``row_lower``/``row_upper`` (compiled order) replace the
-    model's bounds for this solve; ``start`` (global column order) seeds a MIP."""
+    model's bounds for this solve; ``start`` (global column order) seeds a MIP; ``native``
+    holds HiGHS options by HiGHS's own names, set after the canonical ones."""
     kw = dict(col_lower=col_lower, col_upper=col_upper, relax=relax, start=start,
-              row_lower=row_lower, row_upper=row_upper)
+              row_lower=row_lower, row_upper=row_upper, native=native)
     if opts.log_file is not None:
         return _solve_logged(cm, opts, opts.log_file, **kw)
     # HiGHS's log goes to a temporary file of this solve's own (read into the result)
@@ -120,15 +121,20 @@ def solve_compiled(cm: CompiledModel, opts: SolverOptions, *, col_lower=None, co
 
 
 def _solve_logged(cm: CompiledModel, opts: SolverOptions, log_file: str, *, col_lower,
-                  col_upper, relax: bool, start, row_lower, row_upper) -> SolveResult:
+                  col_upper, relax: bool, start, row_lower, row_upper,
+                  native: dict | None = None) -> SolveResult:
     """:func:`solve_compiled` with HiGHS's log written to ``log_file``."""
     h = _quiet_highs(opts.verbose)
+    extra = native or {}
     native = translate(opts, "highs")
     h.setOptionValue("log_file", log_file)
     h.setOptionValue("output_flag", True)
     h.setOptionValue("log_to_console", bool(opts.verbose))
     for k, v in native.items():
         h.setOptionValue(k, float(v) if k in ("time_limit", "mip_rel_gap") else int(v))
+    for k, v in extra.items():
+        h.setOptionValue(k, v)
+    native = {**native, **extra}
     if opts.mip_gap == 0:  # exact: HiGHS would otherwise still stop at its absolute gap 1e-6
         h.setOptionValue("mip_abs_gap", 0.0)
     if opts.threads is not None and opts.threads != _scheduler_threads[0]:
@@ -183,7 +189,7 @@ def _solve_logged(cm: CompiledModel, opts: SolverOptions, log_file: str, *, col_
                 left = None if opts.time_limit_s is None else max(opts.time_limit_s - seconds, 1.0)
                 again = solve_compiled(cm, opts.merged(time_limit_s=left), col_lower=col_lower,
                                        col_upper=col_upper, relax=relax, start=None,
-                                       row_lower=row_lower, row_upper=row_upper)
+                                       row_lower=row_lower, row_upper=row_upper, native=extra)
                 again.solve_seconds += seconds
                 return again
             res.status, res.values, res.objective = "error", None, None
