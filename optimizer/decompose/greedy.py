@@ -35,7 +35,6 @@ def drop_cells(pm, d: np.ndarray, ren: np.ndarray, start: np.ndarray, *,
     Returns (values, objective) of the best plan priced by the one-period LP, or
     (None, None) when the start itself could not be priced."""
     from ..formulation.radio import interchangeable_pairs
-    from ..solve.highs import solve_compiled
     from ..solve.options import SolverOptions
     ix, r, cm = pm.ix, pm.r, pm.cm
     nc, na, ns = len(ix.cell_ids), len(ix.area_ids), len(ix.site_ids)
@@ -64,9 +63,7 @@ def drop_cells(pm, d: np.ndarray, ren: np.ndarray, start: np.ndarray, *,
 
     def price(aw):
         # a candidate (or retirable cell) that no longer wakes is not built
-        cl, cu, rl, ru = pm.bounds(d, ren, ix.fixed_on | (built & aw), aw)
-        res = solve_compiled(cm, lp_opts, col_lower=cl, col_upper=cu, row_lower=rl,
-                             row_upper=ru, relax=True)
+        res = pm.price(d, ren, ix.fixed_on | (built & aw), aw, lp_opts)
         if not res.has_solution:
             return None, None, None
         load = np.zeros(nc)

@@ -25,7 +25,7 @@ import multiprocessing as mp
 import numpy as np
 import pandas as pd
 
-from ..instance.model import Instance, TimeConfig
+from ..instance.model import Instance
 
 # share of a period's time limit left to the greedy heuristic after HiGHS (greedy.py).
 # Whole-city Milan, 600 s, 2 workers (about 20 s per period), plan / bound / gap: without the
@@ -186,6 +186,18 @@ class PeriodModel:
             ok = pos >= 0
             rl[pos[ok]] += self.rmax[g_r][ok] - ren[g_r][ok]
         return lb[cm.colmap], ub[cm.colmap], rl, ru
+
+    def price(self, d: np.ndarray, ren: np.ndarray, built: np.ndarray, awake: np.ndarray,
+              opts=None):
+        """The one-period LP with the builds ``built`` and awake cells ``awake`` (cells,
+        bool) fixed, for demand ``d`` and renewables ``ren``: the cost of that plan, its
+        flows and site overheads completed (a SolveResult; no solution: the plan cannot
+        serve the period). ``opts``: SolverOptions (default exact, solver's threads)."""
+        from ..solve.highs import solve_compiled
+        from ..solve.options import SolverOptions
+        cl, cu, rl, ru = self.bounds(d, ren, built, awake)
+        return solve_compiled(self.cm, opts or SolverOptions(mip_gap=0.0), col_lower=cl,
+                              col_upper=cu, row_lower=rl, row_upper=ru, relax=True)
 
     def wake_for(self, values: np.ndarray, areas: np.ndarray) -> np.ndarray:
         """``values`` with every cell reaching one of ``areas`` (bool) built and awake: a
@@ -403,9 +415,8 @@ def _refine(args):
             # LP, improved a neighbourhood at a time (lns.py)
             t_end = np.inf if o.time_limit_s is None else time.perf_counter() + o.time_limit_s
             d, ren = pm.D[:, t], pm.ren[:, t]
-            cl, cu, rl, ru = pm.bounds(d, ren, built, awake[:, i] & built)
-            res = solve_compiled(cm, SolverOptions(threads=o.threads, mip_gap=0.0), col_lower=cl,
-                                 col_upper=cu, row_lower=rl, row_upper=ru, relax=True)
+            res = pm.price(d, ren, built, awake[:, i] & built,
+                           SolverOptions(threads=o.threads, mip_gap=0.0))
             if res.has_solution:
                 xy = cell_xy(inst, ix) if xy is None else xy
                 res.values, res.objective, _ = lns_improve(
@@ -467,14 +478,13 @@ def plan_by_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: 
     Returns (status, cells table [cell, period, built, awake, load_mbps], areas table [area,
     period, demand_mbps, served_mbps, unserved_mbps, awake_cells], PeriodPlan)."""
     from ..solve.options import SolverOptions
-    from ..solve.highs import solve_compiled
     t0 = time.perf_counter()
     pm = PeriodModel(inst, kind)
     gs = group_periods(inst, groups)
     opts = dict(mip_gap=mip_gap, time_limit_s=time_limit_s, threads=threads, seed=seed)
     results = _solve_groups((inst, kind, gs, opts, "plan"), pm)
     T = inst.time.periods
-    ix, r, cm = pm.ix, pm.r, pm.cm
+    ix, r = pm.ix, pm.r
     nc, na = len(ix.cell_ids), len(ix.area_ids)
     built, awake, statuses = _collect(results, ix.fixed_on.copy(), T)
     plan = PeriodPlan(built=built, awake=awake, bound=None, statuses=statuses,
@@ -490,9 +500,7 @@ def plan_by_periods(inst: Instance, kind: str, *, mip_gap: float, time_limit_s: 
     served = np.zeros((na, T))
     lp = SolverOptions(mip_gap=0.0, threads=threads, seed=seed)
     for t in range(T):
-        cl, cu, rl, ru = pm.bounds(pm.D[:, t], pm.ren[:, t], built, awake[:, t])
-        res = solve_compiled(cm, lp, col_lower=cl, col_upper=cu, row_lower=rl, row_upper=ru,
-                             relax=True)
+        res = pm.price(pm.D[:, t], pm.ren[:, t], built, awake[:, t], lp)
         plan.solver_seconds += res.solve_seconds
         if not res.has_solution:
             return "error", None, None, plan

@@ -483,7 +483,6 @@ def _cap_wakeups(cells: pd.DataFrame, T: int, limit: int) -> pd.DataFrame:
 
 
 def _areas(inst, c, plan_sols) -> pd.DataFrame:
-    T = inst.time.periods
     areas = pd.concat([s.tables["areas"] for s in plan_sols]).drop_duplicates(["area", "period"])
     awake = c[c.awake > 0][["cell", "period"]]
     n = (inst.coverage[["cell", "area"]].merge(awake, on="cell").groupby(["area", "period"]).size()

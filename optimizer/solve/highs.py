@@ -125,16 +125,16 @@ def _solve_logged(cm: CompiledModel, opts: SolverOptions, log_file: str, *, col_
                   native: dict | None = None) -> SolveResult:
     """:func:`solve_compiled` with HiGHS's log written to ``log_file``."""
     h = _quiet_highs(opts.verbose)
-    extra = native or {}
+    given = dict(native or {})  # by HiGHS's own names, set after the canonical options
     native = translate(opts, "highs")
     h.setOptionValue("log_file", log_file)
     h.setOptionValue("output_flag", True)
     h.setOptionValue("log_to_console", bool(opts.verbose))
     for k, v in native.items():
         h.setOptionValue(k, float(v) if k in ("time_limit", "mip_rel_gap") else int(v))
-    for k, v in extra.items():
+    for k, v in given.items():
         h.setOptionValue(k, v)
-    native = {**native, **extra}
+    native.update(given)
     if opts.mip_gap == 0:  # exact: HiGHS would otherwise still stop at its absolute gap 1e-6
         h.setOptionValue("mip_abs_gap", 0.0)
     if opts.threads is not None and opts.threads != _scheduler_threads[0]:
@@ -189,7 +189,7 @@ def _solve_logged(cm: CompiledModel, opts: SolverOptions, log_file: str, *, col_
                 left = None if opts.time_limit_s is None else max(opts.time_limit_s - seconds, 1.0)
                 again = solve_compiled(cm, opts.merged(time_limit_s=left), col_lower=col_lower,
                                        col_upper=col_upper, relax=relax, start=None,
-                                       row_lower=row_lower, row_upper=row_upper, native=extra)
+                                       row_lower=row_lower, row_upper=row_upper, native=given)
                 again.solve_seconds += seconds
                 return again
             res.status, res.values, res.objective = "error", None, None
