@@ -10,7 +10,6 @@ import optimizer
 from optimizer.decompose import periods
 from optimizer.decompose.greedy import drop_cells
 from optimizer.decompose.periods import PeriodModel, solve_periods
-from optimizer.solve.highs import solve_compiled
 from optimizer.solve.options import SolverOptions
 from tests.test_decompose import random_instance
 
@@ -27,9 +26,7 @@ def _with_twins(inst):
 def _price(pm, d, ren, vals):
     """The one-period LP with the plan's builds and awake cells fixed (None: infeasible)."""
     built, awake = pm.plan_of(vals)
-    cl, cu, rl, ru = pm.bounds(d, ren, built, awake)
-    res = solve_compiled(pm.cm, SolverOptions(), col_lower=cl, col_upper=cu, row_lower=rl,
-                         row_upper=ru, relax=True)
+    res = pm.price(d, ren, built, awake)
     return res.objective if res.has_solution else None, awake
 
 

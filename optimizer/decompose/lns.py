@@ -34,14 +34,10 @@ PRESOLVE_RULES_OFF = (1 << 6) | (1 << 12) | (1 << 13)
 
 
 def cell_xy(inst, ix) -> np.ndarray:
-    """(cells, 2) planar coordinates of each cell's site: longitude scaled by cos(latitude)
-    and latitude, in degrees."""
+    """(cells, 2) planar coordinates of each cell's site (``parts.planar_xy``)."""
+    from .parts import planar_xy
     sites = inst.sites.set_index("site")
-    lat = sites.lat.reindex(ix.site_ids).to_numpy(float)
-    lon = sites.lon.reindex(ix.site_ids).to_numpy(float)
-    ok = np.isfinite(lat) & np.isfinite(lon)
-    coslat = np.cos(np.radians(np.mean(lat[ok]))) if ok.any() else 1.0
-    xy = np.c_[np.where(ok, lon, 0.0) * coslat, np.where(ok, lat, 0.0)]
+    xy = planar_xy(sites.lat.reindex(ix.site_ids), sites.lon.reindex(ix.site_ids))
     return xy[ix.cell_site]
 
 

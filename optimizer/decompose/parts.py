@@ -242,6 +242,16 @@ def split(inst: Instance, objective: str, *, max_cells: int = PARTS_CELLS, seed:
     return Split(parts, exact, method, "; ".join(reasons), time.perf_counter() - t0, notes)
 
 
+def planar_xy(lat: np.ndarray, lon: np.ndarray, coslat: float | None = None) -> np.ndarray:
+    """(n, 2) planar coordinates in degrees: longitude scaled by ``coslat`` (default the
+    cosine of the points' mean latitude) and latitude; fine for cutting a city or a country
+    into compact pieces."""
+    lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+    if coslat is None:
+        coslat = np.cos(np.radians(np.nanmean(lat))) if len(lat) else 1.0
+    return np.c_[lon * coslat, lat]
+
+
 def _bisect(inst: Instance, nodes: set, n_cells_site: pd.Series, max_cells: int) -> list[set]:
     """Recursive coordinate bisection of a component's sites (cell-weighted medians on the
     wider axis, longitude scaled by cos(latitude)); each area joins its nearest site's piece."""
@@ -251,7 +261,7 @@ def _bisect(inst: Instance, nodes: set, n_cells_site: pd.Series, max_cells: int)
     aid = np.array([x for k, x in nodes if k == "a"], dtype=object)
     lat = sites.lat.reindex(sid).to_numpy(float)
     coslat = np.cos(np.radians(np.nanmean(lat))) if len(lat) else 1.0
-    xy = np.c_[sites.lon.reindex(sid).to_numpy(float) * coslat, lat]
+    xy = planar_xy(lat, sites.lon.reindex(sid).to_numpy(float), coslat)
     w = n_cells_site.reindex(sid).fillna(0).to_numpy(float)
     label = np.zeros(len(sid), np.int64)
     stack = [np.arange(len(sid))]
@@ -271,7 +281,8 @@ def _bisect(inst: Instance, nodes: set, n_cells_site: pd.Series, max_cells: int)
         cut = min(max(cut, 1), len(order) - 1)
         stack += [order[:cut], order[cut:]]
     areas = inst.areas.set_index("area")
-    axy = np.c_[areas.lon.reindex(aid).to_numpy(float) * coslat, areas.lat.reindex(aid).to_numpy(float)]
+    axy = planar_xy(areas.lat.reindex(aid).to_numpy(float), areas.lon.reindex(aid).to_numpy(float),
+                    coslat)
     near = cKDTree(xy).query(axy)[1] if len(aid) else np.zeros(0, np.int64)
     out: list[set] = [set() for _ in range(nxt)]
     for s_, l in zip(sid, label):
