@@ -48,6 +48,26 @@ def _check_objective_and_formats(objective: str | None, fmt: str) -> tuple[str, 
     return formats
 
 
+def _check_out(out: Path, marker: str) -> None:
+    """Refuse at once an output path the run could not replace (one line, exit 2)."""
+    from .solution import OutputError, check_out
+    try:
+        check_out(out, marker)
+    except OutputError as e:
+        _fail(str(e))
+
+
+def _write(write):
+    """Run ``write()``; a folder it may not replace or cannot write is one line, exit 2."""
+    from .solution import OutputError
+    try:
+        return write()
+    except OutputError as e:
+        _fail(str(e))
+    except OSError as e:
+        _fail(f"{e.filename or ''}: cannot write the results: {e.strerror}")
+
+
 def _progress(verbose: bool):
     """A rich status line on a terminal, plain lines otherwise."""
     if sys.stderr.isatty() and not verbose:
@@ -108,7 +128,14 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
     if strategy not in ("auto", "monolithic", "periods", "parts"):
         _fail(f"--strategy must be auto, monolithic, periods or parts, got {strategy!r}")
     formats = _check_objective_and_formats(objective, fmt)
+    from .instance.schema import SOLVERS
+    if solver is not None and solver not in SOLVERS:
+        _fail(f"--solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
+    if out is not None:
+        _check_out(out, "summary.json")
     inst = _load(instance)
+    out = out or Path("results") / inst.name
+    _check_out(out, "summary.json")
     from .solve import solve as run
     say, stop = _progress(verbose)
     try:
@@ -118,10 +145,9 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
                   scheduler=scheduler, max_part_cells=max_part_cells)
     finally:
         stop()
-    out = out or Path("results") / inst.name
     if sol.status == "error" and not sol.ok:
         _fail(f"{instance}: solver error: {sol.summary.get('solver_message')}", 1)
-    sol.write(out, formats)
+    _write(lambda: sol.write(out, formats))
     s = sol.summary
     if sol.ok:
         gap = s["mip_gap"]
@@ -169,6 +195,8 @@ def pareto(instance: Path = typer.Argument(..., help="instance folder"),
             _fail(f"{flag} must be one of {', '.join(CRITERIA)}, got {k!r}")
     if x == y:
         _fail("--x and --y must be different criteria")
+    if out is not None:
+        _check_out(out, "pareto.json")
     inst = _load(instance)
     if "new_5g_cells" in (x, y) and not inst.has_radio:
         _fail(f"{instance}: new_5g_cells needs a radio part")
@@ -181,7 +209,7 @@ def pareto(instance: Path = typer.Argument(..., help="instance folder"),
     finally:
         stop()
     out = out or Path("results") / f"{inst.name}-pareto-{x}-{y}"
-    front.write(out)
+    _write(lambda: front.write(out))
     for note in front.notes:
         typer.echo(f"note: {note}")
     typer.echo(f"{inst.name}: {len(front.points)} points, {front.seconds:.1f} s")
@@ -213,6 +241,7 @@ def compare(base: Path = typer.Argument(..., help="instance folder (or scenario 
     formats = _check_objective_and_formats(objective, fmt)
     if not base.exists():
         _fail(f"{base}: no such instance folder or scenario file")
+    _check_out(out, "comparison.csv")
     from .scenarios.comparison import compare as run_compare
     from .scenarios.comparison import failed
     from .decompose.run import RunError

@@ -82,9 +82,35 @@ class Solution:
         return out
 
 
-def put_folder(tmp: Path, out: Path) -> None:
-    """Move the finished folder ``tmp`` to ``out`` by renames, replacing any old ``out``:
-    a folder that exists under ``out`` is always complete."""
+class OutputError(Exception):
+    """An output path the planner will not replace (one line)."""
+
+
+def check_out(out: Path, marker: str) -> None:
+    """Raise :class:`OutputError` unless ``out`` is free to be (re)written: absent, an empty
+    folder, or a folder this planner wrote (``marker`` inside, e.g. summary.json). Anything
+    else (a file, a folder of the user's own) is never replaced."""
+    out = Path(out)
+    if out.is_symlink() and not out.exists():
+        raise OutputError(f"{out}: a broken link; not replaced")
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder; not replaced")
+    try:
+        empty = not any(out.iterdir())
+    except OSError as e:
+        raise OutputError(f"{out}: cannot be read: {e.strerror}") from None
+    if not empty and not (out / marker).is_file():
+        raise OutputError(f"{out}: exists and is not an output folder of netopt (no {marker}); "
+                          f"not replaced: choose another --out or empty it")
+
+
+def put_folder(tmp: Path, out: Path, marker: str = "summary.json") -> None:
+    """Move the finished folder ``tmp`` to ``out`` by renames, replacing an old ``out`` only
+    where :func:`check_out` allows it: a folder that exists under ``out`` is always
+    complete."""
+    check_out(out, marker)
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
         os.replace(out, old)

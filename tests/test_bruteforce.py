@@ -264,6 +264,34 @@ def test_bruteforce(seed):
         return
     assert sol.summary["status"] == "optimal", sol.summary
     assert sol.summary["objective"] == pytest.approx(expected, rel=1e-6, abs=1e-9)
+    # the energy reported is the plan's own, recomputed from its cells table
+    assert sol.summary["energy_kwh"] == pytest.approx(plan_energy(case, sol.tables["cells"]),
+                                                      rel=1e-6, abs=1e-9)
+
+
+def plan_energy(case: dict, cells_table: pd.DataFrame) -> float:
+    """kWh/yr of a plan from its built/awake/load columns alone (docs/model.md): sleep or
+    active power plus load power, wake-ups v = max(0, a[t] - a[t-1]) (cyclic), each site's
+    overhead in the periods where one of its cells is awake, and the embodied energy of the
+    candidates built."""
+    tm = case["time"]
+    hw = tm["period_hours"] * tm["weight"]
+    tab = cells_table.set_index(["cell", "period"])
+    overhead = {s: o for s, _, o in case["sites"]}
+    total = 0.0
+    on = set()
+    for c in case["cells"]:
+        name, site, cap, active, load_w, sleep, wake, emb = (c[0], c[1], c[4], c[5], c[6], c[7],
+                                                             c[8], c[9])
+        x = int(tab.loc[(name, 0), "built"])
+        a = np.array([int(tab.loc[(name, t), "awake"]) for t in range(T)])
+        mbps = np.array([float(tab.loc[(name, t), "load_mbps"]) for t in range(T)])
+        v = np.maximum(0, a - np.roll(a, 1))
+        total += hw * float(((sleep * (x - a) + active * a + load_w * mbps / cap) / 1000.0
+                             + wake * v / tm["period_hours"]).sum())
+        total += emb if x and c[3] == "candidate" else 0.0
+        on |= {(site, t) for t in range(T) if a[t]}
+    return total + hw * sum(overhead[s] for s, _ in on) / 1000.0
 
 
 @pytest.mark.parametrize("kind, expected", [

@@ -75,3 +75,27 @@ def test_info_and_generate(tmp_path):
     info = dict(line.split(": ", 1) for line in r.stdout.strip().splitlines())
     assert int(info["sites"]) == 12
     assert int(info["built_binaries"]) == int(info["binaries_estimated"])
+
+
+def test_out_never_replaces_a_folder_the_planner_did_not_write(tmp_path, small):
+    mine = tmp_path / "mydata"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("precious")
+    r = run("solve", small, "--out", mine, "--no-baseline")
+    assert r.returncode == 2
+    assert r.stderr.strip() == (f"netopt: {mine}: exists and is not an output folder of netopt "
+                                "(no summary.json); not replaced: choose another --out or empty it")
+    assert (mine / "notes.txt").read_text() == "precious"
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    r = run("solve", small, "--out", afile, "--no-baseline")
+    assert r.returncode == 2 and "exists and is not a folder" in r.stderr
+    # a results folder of an earlier run is replaced whole, and an empty folder is used
+    out = tmp_path / "res"
+    assert run("solve", small, "--out", out, "--no-baseline").returncode == 0
+    (out / "stale.csv").write_text("old")
+    assert run("solve", small, "--out", out, "--no-baseline").returncode == 0
+    assert not (out / "stale.csv").exists() and (out / "summary.json").is_file()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run("solve", small, "--out", empty, "--no-baseline").returncode == 0

@@ -68,6 +68,11 @@ def check_datacentre(parsed: dict, dcc: DatacentreConfig, T: int, region_ids: se
     _refs(p, comp, "compute.csv", "region", region_ids, "regions.csv")
     _periods(p, comp, "compute.csv", T, comp.region + "," + comp.period.astype(str))
     out = dict(datacentres=dcs, compute=comp)
+    existing = int((dcs.status == "existing").sum())
+    if dcc.max_open is not None and existing > dcc.max_open:
+        # existing sites stay open and count towards the limit (DESIGN.md)
+        p.add(f"instance.toml: [datacentre] max_open = {dcc.max_open} is below the {existing} "
+              f"existing data centres of datacentres.csv, which stay open")
     links = parsed.get("links.csv")
     if links is not None:
         _refs(p, links, "links.csv", "u", region_ids, "regions.csv")

@@ -10,6 +10,13 @@ class InstanceError(Exception):
         super().__init__("\n".join(self.problems))
 
 
+def printable(value) -> str:
+    """``value`` as text on one line: quoted and escaped when it holds a line break or another
+    control character, so that every problem stays one line."""
+    text = str(value)
+    return repr(text) if any(ord(c) < 32 or ord(c) == 127 for c in text) else text
+
+
 class Problems:
     """Collects problems so that all of them are reported together."""
 
@@ -17,6 +24,10 @@ class Problems:
         self.lines: list[str] = []
         self.warnings: list[str] = []
         self._cap = cap_per_rule
+        #: file -> the line number of each data row in the file (blank lines skipped)
+        self.file_lines: dict[str, list[int]] = {}
+        #: a value could not be read at all (the checks that need it cannot run)
+        self.fatal = False
 
     def add(self, line: str) -> None:
         self.lines.append(line)
@@ -29,9 +40,11 @@ class Problems:
         rows = list(rows)
         ids = list(ids) if ids is not None else [None] * len(rows)
         col = f" column {column}:" if column else ""
+        lines = self.file_lines.get(file)
         for r, i in list(zip(rows, ids))[: self._cap]:
-            ident = f" ({i})" if i not in (None, "") else ""
-            self.lines.append(f"{file}: row {int(r) + 2}{ident}:{col} {what}")
+            ident = f" ({printable(i)})" if i not in (None, "") else ""
+            row = lines[int(r)] if lines is not None and int(r) < len(lines) else int(r) + 2
+            self.lines.append(f"{file}: row {row}{ident}:{col} {what}")
         if len(rows) > self._cap:
             self.lines.append(f"{file}:{col} {len(rows) - self._cap} more rows: {what}")
 

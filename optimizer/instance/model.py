@@ -94,7 +94,13 @@ class Instance:
         return range(self.time.periods)
 
     def with_options(self, **changes) -> "Instance":
-        """A copy with top-level fields replaced (e.g. ``objective="carbon"``)."""
+        """A copy with top-level fields replaced (e.g. ``objective="carbon"``).
+
+        Raises ValueError for an objective the planner does not know."""
+        from .schema import OBJECTIVES
+        if "objective" in changes and changes["objective"] not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, "
+                             f"got {changes['objective']!r}")
         return replace(self, **changes)
 
     def summary(self) -> dict:

@@ -117,6 +117,8 @@ RADIO_TABLES = ("sites.csv", "cells.csv", "areas.csv", "demand.csv")
 DC_TABLES = ("datacentres.csv", "compute.csv")
 
 OBJECTIVES = ("energy", "grid_energy", "carbon", "cost")
+#: solvers whose options the planner can translate (optimizer/solve/options.py, NAMES)
+SOLVERS = ("highs", "appsi_highs", "scip", "gurobi", "gurobi_direct", "cplex", "cbc", "glpk")
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,6 @@ CONFIG: dict[str, Section] = {s.name: s for s in [
         Key("mip_gap", "float", 1e-4, ge=0, le=1),
         Key("threads", "int", None, ge=1),
         Key("seed", "int", 0, ge=0),
-        Key("solver", "str", "highs"),
+        Key("solver", "str", "highs", choices=SOLVERS),
     )),
 ]}

@@ -67,7 +67,7 @@ class ParetoFront:
                                              encoding="utf-8")
             plot(self, tmp / "pareto.svg")
             plot(self, tmp / "pareto.png")
-            put_folder(tmp, out)
+            put_folder(tmp, out, "pareto.json")
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -138,7 +138,7 @@ def pareto(instance, x: str = "energy", y: str = "carbon", points: int = 5, *,
     """
     from ..formulation import build_model
     from ..formulation.energy import evaluate
-    from ..solve import _round_integers, options_for
+    from ..solve import plan_values, options_for
     from ..solve.highs import CompiledModel, solve_compiled
 
     for k in (x, y):
@@ -170,7 +170,7 @@ def pareto(instance, x: str = "energy", y: str = "carbon", points: int = 5, *,
         row = {"point": len(rows), "status": res.status, "mip_gap": res.mip_gap, "eps": eps,
                "solve_seconds": round(seconds, 4)}
         if res.has_solution:
-            v = _round_integers(built, res.values)
+            v = plan_values(built, res.values)
             ev = evaluate(instance, built.ledger, v)
             row.update({k: ev[k] for k in ("energy_kwh", "grid_energy_kwh", "carbon_t", "cost_cny")})
             row["new_5g_cells"] = float(c5 @ v + k5) if c5 is not None else 0.0

@@ -316,7 +316,7 @@ def _read_base(where: str, base: Path, seen: tuple) -> _Raw:
     if not folder.is_dir():
         raise ScenarioError([f"{where}: base: {base} is not an instance folder (no such directory)"])
     try:
-        config, tables = read_folder(folder)
+        config, tables, _ = read_folder(folder)  # stray files of the base: its own load warns
     except InstanceError as e:
         raise ScenarioError([f"{where}: base {folder}: {line}" for line in e.problems]) from None
     return _Raw(config=config, tables=tables, label=str(folder))
@@ -347,6 +347,10 @@ def _apply(sc: Scenario, raw: _Raw) -> _Raw:
         except (UnicodeDecodeError, csv.Error) as e:
             p.add(f"{where}: [tables] {table.removesuffix('.csv')}: {file.name}: cannot be read "
                   f"as UTF-8 CSV: {e}")
+            continue
+        except OSError as e:
+            p.add(f"{where}: [tables] {table.removesuffix('.csv')}: {file.name}: cannot be read: "
+                  f"{e.strerror}")
             continue
         table_files[table] = str(file)
     _scale(where, sc.scale, tables, p)

@@ -175,10 +175,32 @@ def _use_periods(instance, built, opts, strategy: str) -> bool:
     return strategy == "periods" or int(built.builder.bounds()[2].sum()) > 2000
 
 
-def _round_integers(built: BuiltModel, values: np.ndarray) -> np.ndarray:
+def plan_values(built: BuiltModel, values: np.ndarray) -> np.ndarray:
+    """A solver's column values as the plan they describe: integers rounded, and each site's
+    overhead ``s`` and each wake-up ``v`` at the least value the awake schedule implies
+    (``s`` = max of the site's awake cells, ``v`` = max(0, a[t] - a[t-1]), cyclic).
+
+    Those two are continuous and only bounded from below; where they cost nothing (a
+    region-period whose renewables cover its load, under grid energy, carbon or cost) a
+    solver may leave them at 1, and the reported energy, which counts them, would include
+    overheads of sleeping sites and wake-ups that never happen. Lowering them keeps every
+    row satisfied and never raises the objective (their coefficients are >= 0)."""
     _, _, integer = built.builder.bounds()
     v = values.copy()
     v[integer] = np.round(v[integer])
+    r = built.handles.get("radio")
+    if r:
+        ix = built.handles["radio_index"]
+        T = ix.T
+        a = v[r["a"].cols(np.arange(r["a"].n))].reshape(-1, T)
+        if r["s"] is not None:
+            on = np.zeros((len(ix.site_ids), T))
+            oh = np.flatnonzero((ix.overhead_w[ix.cell_site] > 0) & (ix.linked | ix.fixed_on))
+            np.maximum.at(on, ix.cell_site[oh], a[oh])
+            v[r["s"].cols(np.arange(r["s"].n))] = on.reshape(-1)
+        if r["v"] is not None:
+            wake = np.maximum(a - np.roll(a, 1, axis=1), 0.0)
+            v[r["v"].cols(np.arange(r["v"].n))] = wake.reshape(-1)
     return v
 
 
@@ -245,6 +267,9 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
     """
     say = progress or (lambda stage: None)
     kind = objective or instance.objective
+    from ..instance.schema import OBJECTIVES
+    if kind not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {kind!r}")
     if strategy == "parts" or (strategy == "auto" and instance.has_radio
                                and len(instance.cells) > max_part_cells):
         from ..decompose.solve import solve_decomposed
@@ -315,7 +340,7 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
     tables = {}
     t_extract = time.perf_counter()
     if res.has_solution:
-        values = _round_integers(built, res.values)
+        values = plan_values(built, res.values)
         ev = evaluate(instance, built.ledger, values)
         tables = extract_tables(instance, built, values, ev)
         summary.update(_kpis(instance, built, ev, values))
@@ -377,7 +402,7 @@ def _baseline_summary(instance, built, bres, summary, asked: bool, opts) -> dict
         if res is None:
             nested[name] = {"status": "not_feasible", "note": note}
             continue
-        ev = evaluate(instance, built.ledger, _round_integers(built, res.values))
+        ev = evaluate(instance, built.ledger, plan_values(built, res.values))
         entry = {k: ev[k] for k in ("energy_kwh", "grid_energy_kwh", "carbon_t", "cost_cny",
                                     "renewable_share")}
         subs = ev["by_subsystem_kwh"]

@@ -5,14 +5,17 @@ import time
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.opt import SolverStatus, TerminationCondition as TC
+from pyomo.opt import TerminationCondition as TC
 
-from .options import SolverOptions, translate
+from .options import NAMES, SolverOptions, translate
 from .result import SolveResult
 
 
 def solve_with_pyomo(built, opts: SolverOptions) -> SolveResult:
     name = opts.solver
+    if name not in NAMES:  # before SolverFactory, which logs at length about unknown names
+        return SolveResult(status="error", solver=name, message=f"solver {name!r} is not "
+                           f"supported (known: {', '.join(NAMES)})")
     try:
         solver = pyo.SolverFactory(name)
         available = solver.available(exception_flag=False)
