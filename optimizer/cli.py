@@ -12,6 +12,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Energy planner for mobile networks and data centres (Pyomo + HiGHS).")
 
 
+@app.callback()
+def _main() -> None:
+    """Energy planner for mobile networks and data centres (Pyomo + HiGHS)."""
+    from .stopping import install
+    install()  # SIGTERM ends a run like Ctrl-C: solver processes stopped, nothing half-written
+
+
 def _fail(msg: str, code: int = 2):
     typer.echo(f"netopt: {msg}", err=True)
     raise typer.Exit(code)
@@ -37,6 +44,8 @@ def _check_objective_and_formats(objective: str | None, fmt: str) -> tuple[str, 
     if objective is not None and objective not in OBJECTIVES:
         _fail(f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
+    if not formats:
+        _fail("--format: no format given (csv, or csv,parquet)")
     bad = [f for f in formats if f not in ("csv", "parquet")]
     if bad:
         _fail(f"--format: unknown format {', '.join(bad)} (csv, parquet)")
@@ -57,7 +66,7 @@ def _check_out(out: Path, marker: str) -> None:
         _fail(str(e))
 
 
-def _write(write):
+def _write(write, out: Path):
     """Run ``write()``; a folder it may not replace or cannot write is one line, exit 2."""
     from .solution import OutputError
     try:
@@ -65,7 +74,17 @@ def _write(write):
     except OutputError as e:
         _fail(str(e))
     except OSError as e:
-        _fail(f"{e.filename or ''}: cannot write the results: {e.strerror}")
+        _fail(f"{out}: cannot write the results: {e.strerror}")
+
+
+def _check_options(time_limit=None, mip_gap=None, threads=None, seed=None) -> None:
+    """Solver flags in range, or one line naming the flag (exit 2)."""
+    from .solve.options import option_problems
+    for flag, key, v in (("--time-limit", "time_limit_s", time_limit),
+                         ("--mip-gap", "mip_gap", mip_gap), ("--threads", "threads", threads),
+                         ("--seed", "seed", seed)):
+        for line in option_problems(**{key: v}):
+            _fail(f"{flag}{line[len(key):]}")
 
 
 def _progress(verbose: bool):
@@ -127,6 +146,14 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
     """Solve an instance and write its results folder."""
     if strategy not in ("auto", "monolithic", "periods", "parts"):
         _fail(f"--strategy must be auto, monolithic, periods or parts, got {strategy!r}")
+    _check_options(time_limit, mip_gap, threads, seed)
+    if strategy == "monolithic" and workers > 1:
+        _fail("--workers needs --strategy periods, parts or auto (a monolithic solve is one "
+              "process)")
+    if scheduler is not None and strategy in ("monolithic", "periods"):
+        _fail("--scheduler needs --strategy parts or auto (only parts run on a Dask cluster)")
+    if scheduler is not None and workers > 1:
+        _fail("--workers and --scheduler exclude each other (the cluster has its own workers)")
     formats = _check_objective_and_formats(objective, fmt)
     from .instance.schema import SOLVERS
     if solver is not None and solver not in SOLVERS:
@@ -147,7 +174,7 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
         stop()
     if sol.status == "error" and not sol.ok:
         _fail(f"{instance}: solver error: {sol.summary.get('solver_message')}", 1)
-    _write(lambda: sol.write(out, formats))
+    _write(lambda: sol.write(out, formats), out)
     s = sol.summary
     if sol.ok:
         gap = s["mip_gap"]
@@ -195,6 +222,7 @@ def pareto(instance: Path = typer.Argument(..., help="instance folder"),
             _fail(f"{flag} must be one of {', '.join(CRITERIA)}, got {k!r}")
     if x == y:
         _fail("--x and --y must be different criteria")
+    _check_options(time_limit, mip_gap, threads, seed)
     if out is not None:
         _check_out(out, "pareto.json")
     inst = _load(instance)
@@ -209,7 +237,7 @@ def pareto(instance: Path = typer.Argument(..., help="instance folder"),
     finally:
         stop()
     out = out or Path("results") / f"{inst.name}-pareto-{x}-{y}"
-    _write(lambda: front.write(out))
+    _write(lambda: front.write(out), out)
     for note in front.notes:
         typer.echo(f"note: {note}")
     typer.echo(f"{inst.name}: {len(front.points)} points, {front.seconds:.1f} s")
@@ -239,6 +267,7 @@ def compare(base: Path = typer.Argument(..., help="instance folder (or scenario 
                                                          "tcp://host:port (docs/distributed.md)")):
     """Solve a base instance and scenarios side by side; write and print their comparison."""
     formats = _check_objective_and_formats(objective, fmt)
+    _check_options(time_limit, mip_gap, threads, seed)
     if not base.exists():
         _fail(f"{base}: no such instance folder or scenario file")
     _check_out(out, "comparison.csv")
@@ -326,13 +355,19 @@ def _print_comparison(table) -> None:
 
 @app.command()
 def generate(out: Path = typer.Argument(..., help="folder to write"),
-             sites: int = typer.Option(..., "--sites", min=1),
+             sites: int = typer.Option(..., "--sites", min=2),
              hours: int = typer.Option(24, "--hours", min=1),
-             seed: int = typer.Option(0, "--seed"),
+             seed: int = typer.Option(0, "--seed", min=0),
              name: Optional[str] = typer.Option(None, "--name")):
     """Write a seeded synthetic city instance."""
     from .instance.generate import generate_city
-    path = generate_city(out, sites=sites, hours=hours, seed=seed, name=name)
+    from .solution import OutputError
+    try:
+        path = generate_city(out, sites=sites, hours=hours, seed=seed, name=name)
+    except (OutputError, ValueError) as e:
+        _fail(str(e))
+    except OSError as e:
+        _fail(f"{out}: cannot write the instance: {e.strerror}")
     typer.echo(f"wrote {path}")
 
 
@@ -366,6 +401,21 @@ def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts
           scale_time_limit: Optional[float] = typer.Option(None, "--scale-time-limit", help="scaling: seconds for the whole solve, shared by the parts (instead of --part-seconds)")):
     """Time build, hand-off, solve, extraction and writing on generated instances."""
     from .bench import run_bench, run_orlib_bench
+
+    def counts(flag: str, text: str, least: int) -> list[int]:
+        try:
+            out = [int(c) for c in text.split(",") if c.strip()]
+        except ValueError:
+            _fail(f"{flag} must be whole numbers separated by commas, got {text!r}")
+        if not out or min(out) < least:
+            _fail(f"{flag} must list numbers of at least {least}, got {text!r}")
+        return out
+    _check_options(time_limit, mip_gap, threads)
+    if scale:
+        counts("--scale", scale, 2)
+        counts("--scale-workers", scale_workers, 1)
+    elif not orlib:
+        counts("--sizes", sizes, 2)
     if scale:
         from .bench_scale import run_scale_bench
         rows = run_scale_bench([int(c) for c in scale.split(",") if c.strip()], out,

@@ -59,8 +59,7 @@ class Solution:
         """
         t0 = time.perf_counter()
         out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        tmp = tmp_folder(out)
         try:
             for name, cols in TABLE_COLUMNS.items():
                 df = self.tables.get(name)
@@ -82,6 +81,18 @@ class Solution:
         return out
 
 
+def tmp_folder(out: Path) -> Path:
+    """A new empty folder beside ``out`` (parents created), to be renamed to ``out`` when
+    complete; its mode is what ``mkdir`` would give (``mkdtemp`` makes it private)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
+    return tmp
+
+
 class OutputError(Exception):
     """An output path the planner will not replace (one line)."""
 
@@ -91,6 +102,11 @@ def check_out(out: Path, marker: str) -> None:
     folder, or a folder this planner wrote (``marker`` inside, e.g. summary.json). Anything
     else (a file, a folder of the user's own) is never replaced."""
     out = Path(out)
+    parent = next((p for p in out.absolute().parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise OutputError(f"{out}: cannot be created: {parent} is not a folder")
+    if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{out}: cannot be created: {parent} is not writable")
     if out.is_symlink() and not out.exists():
         raise OutputError(f"{out}: a broken link; not replaced")
     if not out.exists():

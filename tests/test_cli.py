@@ -99,3 +99,68 @@ def test_out_never_replaces_a_folder_the_planner_did_not_write(tmp_path, small):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert run("solve", small, "--out", empty, "--no-baseline").returncode == 0
+
+
+def test_out_of_range_options_and_senseless_flags_are_refused(small, tmp_path):
+    # each is one line and exit 2, before anything is loaded or solved
+    cases = [
+        (["--mip-gap", "-1"], "--mip-gap must be between 0 and 1 (0.01 = 1 %), got -1.0"),
+        (["--mip-gap", "nan"], "--mip-gap must be between 0 and 1 (0.01 = 1 %), got nan"),
+        (["--threads", "-3"], "--threads must be at least 1, got -3"),
+        (["--time-limit", "0"], "--time-limit must be a positive number of seconds, got 0.0"),
+        (["--time-limit", "nan"], "--time-limit must be a positive number of seconds, got nan"),
+        (["--seed", "-1"], "--seed must be 0 or more, got -1"),
+        (["--workers", "2", "--strategy", "monolithic"], "--workers needs --strategy periods"),
+        (["--scheduler", "tcp://127.0.0.1:1", "--strategy", "periods"],
+         "--scheduler needs --strategy parts or auto"),
+        (["--format", ","], "--format: no format given"),
+    ]
+    for flags, expect in cases:
+        r = run("solve", small, "--out", tmp_path / "o", *flags)
+        assert r.returncode == 2, (flags, r.stderr)
+        assert r.stderr.startswith(f"netopt: {expect}"), (flags, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_out_under_a_file_is_refused_before_solving(small, tmp_path):
+    (tmp_path / "f").write_text("x")
+    r = run("solve", small, "--out", tmp_path / "f" / "sub")
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"netopt: {tmp_path / 'f' / 'sub'}: cannot be created: {tmp_path / 'f'} is not a folder"
+    assert "netopt: build" not in r.stderr
+
+
+def test_results_folder_mode_follows_the_umask(small, tmp_path):
+    import os
+    import stat
+    out = tmp_path / "o"
+    assert run("solve", small, "--out", out, "--no-baseline").returncode == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask
+
+
+def test_generate_refuses_what_it_did_not_write(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    r = run("generate", tmp_path / "afile", "--sites", "3")
+    assert r.returncode == 2 and r.stderr.strip() == f"netopt: {tmp_path / 'afile'}: exists and is not a folder; not replaced"
+    mine = write_instance(tmp_path / "mine", SMALL_TOML, **small_tables())
+    r = run("generate", mine, "--sites", "3")
+    assert r.returncode == 2 and "holds an instance this generator did not write" in r.stderr
+    assert (mine / "coverage.csv").exists()
+    r = run("generate", tmp_path / "g", "--sites", "1")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    # a generated instance is replaced whole: no file of the older one stays behind
+    assert run("generate", tmp_path / "g", "--sites", "4", "--hours", "2").returncode == 0
+    (tmp_path / "g" / "coverage.csv").write_text("cell,area,link_mbps\n")
+    assert run("generate", tmp_path / "g", "--sites", "5", "--hours", "2").returncode == 0
+    assert not (tmp_path / "g" / "coverage.csv").exists()
+    assert run("validate", tmp_path / "g").returncode == 0
+
+
+def test_bench_sizes_checked():
+    for sizes in ("abc", "1", ""):
+        r = run("bench", "--sizes", sizes)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, (sizes, r.stderr)
+        assert "--sizes must" in r.stderr

@@ -202,3 +202,8 @@ def test_unknown_objective_refused_by_the_library():
         inst.with_options(objective="energi")
     with pytest.raises(ValueError, match="got 'energi'"):
         solve(inst, objective="energi")
+    for bad, expect in (({"mip_gap": -1}, "mip_gap must be between 0 and 1"),
+                        ({"time_limit_s": float("nan")}, "time_limit_s must be a positive"),
+                        ({"threads": 0}, "threads must be at least 1")):
+        with pytest.raises(ValueError, match=expect):
+            solve(inst, **bad)

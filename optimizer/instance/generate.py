@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import pathlib
+import shutil
 from importlib import resources
 
 import numpy as np
@@ -208,7 +209,7 @@ def generate_city(
     if hours < 1:
         raise ValueError("hours must be >= 1")
     out = pathlib.Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    _check_generated(out)
     name = name or f"city-{sites}-s{seed}"
     rng = np.random.default_rng(seed)
 
@@ -375,18 +376,12 @@ def generate_city(
     toml = (
         f'name = "{name}"\n'
         f'description = "synthetic city, {sites} sites, {n_area} areas, {hours} periods, seed {seed} '
-        f'(netopt generate_city)"\n\n'
+        f'{GENERATED}"\n\n'
         f"[time]\nperiods = {hours}\nperiod_hours = {period_hours!r}\nweight = 365\n\n"
         f'[objective]\nkind = "energy"\n\n'
         f"[ran]\nmin_coverage = 1\nallow_retire = false\n\n"
         f"[solver]\nmip_gap = 0.01\ntime_limit_s = 600\n"
     )
-    _write(out / "instance.toml", toml)
-    for fname, df in (
-        ("regions.csv", regions_df), ("sites.csv", sites_df), ("cells.csv", cells),
-        ("areas.csv", areas_df), ("demand.csv", demand_df), ("renewables.csv", ren_df),
-    ):
-        _write(out / fname, df.to_csv(index=False, lineterminator="\n"))
     stats = {
         "sites": sites, "areas": n_area, "cells": len(cells),
         "cells_4g": int(n4g.sum()), "existing_5g": int(existing_5g.sum()),
@@ -394,8 +389,37 @@ def generate_city(
         "cap_total": cap_total, "busy_total": busy_total, "regions": n_reg,
         "scale_km": scale_km, "hours": hours, "seed": seed,
     }
-    _write(out / "README.md", _readme(name, stats))
+    from ..solution import put_folder, tmp_folder
+    tmp = tmp_folder(out)
+    try:
+        _write(tmp / "instance.toml", toml)
+        for fname, df in (
+            ("regions.csv", regions_df), ("sites.csv", sites_df), ("cells.csv", cells),
+            ("areas.csv", areas_df), ("demand.csv", demand_df), ("renewables.csv", ren_df),
+        ):
+            _write(tmp / fname, df.to_csv(index=False, lineterminator="\n"))
+        _write(tmp / "README.md", _readme(name, stats))
+        _check_generated(out)
+        put_folder(tmp, out, marker="instance.toml")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return out
+
+
+GENERATED = "(netopt generate_city)"  # the end of every generated instance's description
+
+
+def _check_generated(out: pathlib.Path) -> None:
+    """``out`` may be written whole: absent, empty, or an instance this generator wrote
+    (replaced as a whole, so no file of an older instance stays behind). Raises
+    OutputError otherwise."""
+    from ..solution import OutputError, check_out
+    check_out(out, "instance.toml")
+    toml = out / "instance.toml"
+    if toml.is_file() and GENERATED not in toml.read_text(encoding="utf-8", errors="replace"):
+        raise OutputError(f"{out}: holds an instance this generator did not write; not "
+                          f"replaced: choose another folder")
 
 
 def _write(path: pathlib.Path, text: str) -> None:

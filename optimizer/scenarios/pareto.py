@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..solution import put_folder
+from ..solution import put_folder, tmp_folder
 
 CRITERIA = ("energy", "grid_energy", "carbon", "cost", "new_5g_cells")
 LABELS = {"energy": "energy (kWh/yr)", "grid_energy": "grid energy (kWh/yr)",
@@ -59,8 +58,7 @@ class ParetoFront:
     def write(self, out: str | Path) -> Path:
         """Write pareto.csv, pareto.json and the plot (pareto.svg, pareto.png) atomically."""
         out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        tmp = tmp_folder(out)
         try:
             self.points.to_csv(tmp / "pareto.csv", index=False, float_format="%.10g")
             (tmp / "pareto.json").write_text(json.dumps(self.meta(), indent=2) + "\n",

@@ -17,7 +17,7 @@ from ..solution import Solution
 from .diagnose import diagnose_infeasible
 from .extract import extract_tables
 from .highs import CompiledModel, _gap, highs_version, solve_compiled, solve_compiled_by
-from .options import SolverOptions, options_for
+from .options import SolverOptions, option_problems, options_for
 from .pyomo_solvers import solve_with_pyomo
 from .result import SolveResult
 
@@ -270,6 +270,9 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
     from ..instance.schema import OBJECTIVES
     if kind not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {kind!r}")
+    bad = option_problems(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, seed=seed)
+    if bad:
+        raise ValueError("; ".join(bad))
     if strategy == "parts" or (strategy == "auto" and instance.has_radio
                                and len(instance.cells) > max_part_cells):
         from ..decompose.solve import solve_decomposed

@@ -16,6 +16,7 @@ import highspy
 import numpy as np
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from ..stopping import held
 from .options import SolverOptions, translate
 from .result import SolveResult
 
@@ -204,6 +205,7 @@ def _solve_logged(cm: CompiledModel, opts: SolverOptions, log_file: str, *, col_
     elif status == "time_limit_no_solution" and is_mip and np.isfinite(info.mip_dual_bound):
         res.bound = float(info.mip_dual_bound)
     opt_file = log_file + ".options"
+    h.setOptionValue("output_flag", False)  # no "Writing the option values" on the console
     h.writeOptions(opt_file)  # HiGHS's own report of the options it ran with
     try:
         with open(log_file, encoding="utf-8", errors="replace") as f:
@@ -234,8 +236,19 @@ GRACE_SHARE = 0.02  # and this share of its limit
 OUTSIDE_COLUMNS = 20_000
 
 
-def _solve_in_child(conn, cm: CompiledModel, opts: SolverOptions, kw: dict) -> None:
-    """Worker of :func:`solve_compiled_by`: one solve, its result (or error) sent back."""
+def _solve_in_child(conn, cm: CompiledModel, opts: SolverOptions, kw: dict,
+                    parent: int | None = None) -> None:
+    """Worker of :func:`solve_compiled_by`: one solve, its result (or error) sent back. It
+    ends itself as soon as its ``parent`` process is gone (killed without the chance to stop
+    it), instead of solving on to its time limit."""
+    if parent is not None:
+        import threading
+
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+        threading.Thread(target=watch, daemon=True).start()  # HiGHS releases the GIL
     try:
         out = solve_compiled(cm, opts, **kw)
     except Exception as exc:  # sent back and raised in the parent
@@ -265,12 +278,19 @@ def solve_compiled_by(cm: CompiledModel, opts: SolverOptions, deadline: float, *
         return solve_compiled(cm, opts, **kw)
     ctx = mp.get_context("spawn")
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_solve_in_child, args=(send, cm, opts, kw), daemon=True)
+    log_file = None
+    if opts.log_file is None:  # made and removed here: a killed child cannot remove its own
+        fd, log_file = tempfile.mkstemp(prefix="highs-", suffix=".log")
+        os.close(fd)
+        opts = opts.merged(log_file=log_file)
+    proc = ctx.Process(target=_solve_in_child, args=(send, cm, opts, kw, os.getpid()),
+                       daemon=True)
     t0 = time.perf_counter()
-    proc.start()
-    send.close()
     out = None
     try:
+        with held():  # a SIGTERM now waits until the child has its arguments
+            proc.start()
+        send.close()
         # the grace covers the process start and sending the plan back
         if recv.poll(max(deadline - time.perf_counter(), 0.0) + GRACE_S + GRACE_SHARE * left):
             out = recv.recv()
@@ -280,7 +300,11 @@ def solve_compiled_by(cm: CompiledModel, opts: SolverOptions, deadline: float, *
         recv.close()
         if proc.is_alive():
             proc.kill()
-        proc.join()
+        if proc.pid is not None:
+            proc.join()
+        if log_file is not None:
+            _unlink(log_file)
+            _unlink(log_file + ".options")
     if isinstance(out, SolveResult):
         return out
     if isinstance(out, EOFError):

@@ -1,6 +1,8 @@
 """Canonical solver options and their names in each solver."""
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, replace
 
 
@@ -22,6 +24,27 @@ class SolverOptions:
 
     def merged(self, **overrides) -> "SolverOptions":
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+#: canonical option -> (test, what it must be); None always passes (the default stays)
+_RULES = {
+    "time_limit_s": (lambda v: math.isfinite(v) and v > 0, "a positive number of seconds"),
+    "mip_gap": (lambda v: math.isfinite(v) and 0 <= v <= 1, "between 0 and 1 (0.01 = 1 %)"),
+    "threads": (lambda v: v >= 1, "at least 1"),
+    "seed": (lambda v: v >= 0, "0 or more"),
+}
+
+
+def option_problems(**options) -> list[str]:
+    """One line per canonical option (time_limit_s, mip_gap, threads, seed) out of range."""
+    out = []
+    for k, v in options.items():
+        if v is None or k not in _RULES:
+            continue
+        ok, what = _RULES[k]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not ok(v):
+            out.append(f"{k} must be {what}, got {v!r}")
+    return out
 
 
 def options_for(inst, **overrides) -> SolverOptions:
