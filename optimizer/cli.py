@@ -178,18 +178,22 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
     s = sol.summary
     if sol.ok:
         gap = s["mip_gap"]
+        gap = None if gap is None else 0.0 if gap < 1e-9 else gap  # no float noise on show
         typer.echo(f"{inst.name}: {s['status']}  {s['objective_kind']} = {s['objective']:.6g}"
                    f"  gap {gap * 100 if gap is not None else float('nan'):.3g} %")
         typer.echo(f"  energy {s['energy_kwh']:.6g} kWh/yr  grid {s['grid_energy_kwh']:.6g} kWh/yr"
                    f"  carbon {s['carbon_t']:.6g} t/yr  cost {s['cost_cny']:.6g} CNY/yr")
+        def pct(x: float) -> str:
+            return f"{0.0 if abs(x) < 0.005 else x:.2f} %"  # no "-0.00 %"
         if s.get("savings_pct") is not None:
-            typer.echo(f"  baseline {s['baseline_energy_kwh']:.6g} kWh/yr  savings {s['savings_pct']:.2f} %")
+            typer.echo(f"  status quo {s['baseline_energy_kwh']:.6g} kWh/yr: the plan saves "
+                       f"{pct(s['savings_pct'])}")
         elif s.get("baseline_note"):
-            typer.echo(f"  baseline: {s['baseline_note']}")
+            typer.echo(f"  status quo: {s['baseline_note']}")
         for key, label in (("threshold", "threshold sleep rule"), ("nearest_dc", "nearest data centre")):
             if s.get(f"{key}_savings_pct") is not None:
-                typer.echo(f"  {label} {s[f'{key}_energy_kwh']:.6g} kWh/yr"
-                           f"  savings {s[f'{key}_savings_pct']:.2f} %")
+                typer.echo(f"  {label} {s[f'{key}_energy_kwh']:.6g} kWh/yr: the plan saves "
+                           f"{pct(s[f'{key}_savings_pct'])}")
         typer.echo(f"  cells built {s['cells_built']}  retired {s['cells_retired']}"
                    f"  build {s['build_seconds']:.2f} s  solve {s['solve_seconds']:.2f} s")
         typer.echo(f"  results: {out}")
@@ -296,6 +300,7 @@ def compare(base: Path = typer.Argument(..., help="instance folder (or scenario 
     for r in bad_rows.itertuples():
         msg = str(r.message or "")
         msg = msg[len(r.source) + 2:] if msg.startswith(f"{r.source}: ") else msg
+        msg = msg[len(r.status) + 2:] if msg.startswith(f"{r.status}: ") else msg
         typer.echo(f"netopt: {r.source}: {r.status}: {msg}", err=True)
     if len(bad_rows):
         raise typer.Exit(1)

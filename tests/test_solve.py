@@ -7,7 +7,7 @@ import pytest
 
 import optimizer
 from optimizer.solution import SUMMARY_KEYS
-from tests.conftest import SMALL_TOML, small_tables, write_instance
+from tests.conftest import ROOT, SMALL_TOML, small_tables, write_instance
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
 
@@ -175,3 +175,20 @@ def test_repeated_solves_leak_no_descriptors_nor_log_files(tmp_path, monkeypatch
         assert solve_compiled(cm, SolverOptions(mip_gap=0.0)).status == "optimal"
     assert len(os.listdir("/proc/self/fd")) == before
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["tiny", "milan-dc", "china"])
+@pytest.mark.parametrize("kind", ["energy", "carbon"])
+def test_size_estimate_close_to_the_built_model(name, kind):
+    # netopt info's estimates, without building: binaries exact, the rest within 10 %
+    import pyomo.environ as pyo
+
+    from optimizer.formulation import build_model
+    from optimizer.formulation.size import estimate_size
+    inst = optimizer.load_instance(ROOT / "instances" / name).with_options(objective=kind)
+    est = estimate_size(inst)
+    bm = build_model(inst)
+    assert est["binaries_estimated"] == int(bm.builder.bounds()[2].sum())
+    assert est["variables_estimated"] == pytest.approx(len(bm.builder.columns), rel=0.10)
+    rows = sum(len(c) for c in bm.model.component_objects(pyo.Constraint))
+    assert est["constraints_estimated"] == pytest.approx(rows, rel=0.10)

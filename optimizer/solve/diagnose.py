@@ -20,6 +20,12 @@ def _ranges(periods) -> str:
     return ",".join(out)
 
 
+def _in_periods(periods) -> str:
+    """"in period 3" or "in periods 0-2,5"."""
+    periods = list(periods)
+    return f"in period{'s' if len(set(periods)) > 1 else ''} {_ranges(periods)}"
+
+
 def diagnose_infeasible(inst, opts: SolverOptions, limit: int = 20) -> list[str]:
     """Lines naming the areas and periods that cannot be served, covered or given 5G.
 
@@ -45,8 +51,8 @@ def diagnose_infeasible(inst, opts: SolverOptions, limit: int = 20) -> list[str]
             areas = at[hit] // T
             for a in np.unique(areas)[:limit]:
                 sel = areas == a
-                out.append(f"area {ix.area_ids[a]}: demand cannot be served in periods "
-                           f"{_ranges((at[hit][sel] % T))} (up to {u[hit][sel].max():.4g} Mbps short)")
+                out.append(f"area {ix.area_ids[a]}: demand cannot be served "
+                           f"{_in_periods(at[hit][sel] % T)} (up to {u[hit][sel].max():.4g} Mbps short)")
         for name, what in (("coverage", "fewer awake cells than min_coverage"),
                            ("5g", "no 5G cell can be awake")):
             blk = r["slacks"].get(name)
@@ -57,7 +63,7 @@ def diagnose_infeasible(inst, opts: SolverOptions, limit: int = 20) -> list[str]
             base = ix.area_ids if name == "coverage" else ix.area_ids[np.flatnonzero(ix.requires_5g)]
             for a in np.unique(hit // T)[:limit]:
                 ps = hit[hit // T == a] % T
-                out.append(f"area {base[a]}: {what} in periods {_ranges(ps)}")
+                out.append(f"area {base[a]}: {what} {_in_periods(ps)}")
     if not out:
         out.append("no area is short of capacity or coverage; a limit such as max_new_cells or "
                    "max_wakeups makes the instance infeasible")
