@@ -207,3 +207,12 @@ def test_unknown_objective_refused_by_the_library():
                         ({"threads": 0}, "threads must be at least 1")):
         with pytest.raises(ValueError, match=expect):
             solve(inst, **bad)
+
+
+def test_backbone_links_self_loops_and_repeats(tmp_path):
+    from tests.test_datacentre import make
+    with pytest.raises(InstanceError) as e:
+        make(tmp_path, routes=None, links="u,v,km\nA,B,1000\nB,A,700\nA,A,5\n")
+    assert e.value.problems == [
+        "links.csv: row 4 (A,A): a link from a region to itself",
+        "links.csv: row 3 (B,A): the same link as an earlier row (links are undirected)"]

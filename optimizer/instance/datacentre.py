@@ -77,6 +77,16 @@ def check_datacentre(parsed: dict, dcc: DatacentreConfig, T: int, region_ids: se
     if links is not None:
         _refs(p, links, "links.csv", "u", region_ids, "regions.csv")
         _refs(p, links, "links.csv", "v", region_ids, "regions.csv")
+        loop = links.u == links.v
+        if loop.any():
+            p.add_rows("links.csv", np.flatnonzero(loop), "a link from a region to itself",
+                       links.u[loop] + "," + links.v[loop])
+        # the backbone is undirected: v-u after u-v is the same link given twice
+        pair = pd.Series([tuple(sorted(uv)) for uv in zip(links.u, links.v)], index=links.index)
+        again = pair.duplicated() & ~loop
+        if again.any():
+            p.add_rows("links.csv", np.flatnonzero(again), "the same link as an earlier row "
+                       "(links are undirected)", links.u[again] + "," + links.v[again])
         out["links"] = links
     if "routes.csv" in parsed:
         routes = parsed["routes.csv"]
