@@ -57,7 +57,6 @@ def orlib_tables(path: str | Path) -> tuple[dict, dict[str, pd.DataFrame]]:
 
 def import_orlib(path: str | Path, out: str | Path) -> Path:
     """Write the instance folder for one OR-Library file; returns the folder."""
-    import tomllib  # noqa: F401  (the writer below emits TOML by hand: flat keys only)
     config, tables = orlib_tables(path)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
