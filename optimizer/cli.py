@@ -189,7 +189,7 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
             typer.echo(f"  status quo {s['baseline_energy_kwh']:.6g} kWh/yr: the plan saves "
                        f"{pct(s['savings_pct'])}")
         elif s.get("baseline_note"):
-            typer.echo(f"  status quo: {s['baseline_note']}")
+            typer.echo(f"  {s['baseline_note']}")  # it says which baseline it is about
         for key, label in (("threshold", "threshold sleep rule"), ("nearest_dc", "nearest data centre")):
             if s.get(f"{key}_savings_pct") is not None:
                 typer.echo(f"  {label} {s[f'{key}_energy_kwh']:.6g} kWh/yr: the plan saves "

@@ -115,3 +115,36 @@ def test_cli_rejects_unknown_criterion(shift):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
     assert "--y must be one of" in r.stderr and "Traceback" not in r.stderr
+
+
+SITING_TOML = """name = "siting"
+[time]
+periods = 4
+period_hours = 6
+weight = 365
+[datacentre]
+interactive_latency_ms = 6
+[solver]
+mip_gap = 0.0
+"""
+SITING = dict(
+    regions=("region,grid_co2_kg_per_kwh,price_cny_per_kwh,lat,lon\nA,0.8,0.7,30,120\n"
+             "B,0.5,0.5,31,115\nC,0.1,0.3,35,105\n"),
+    renewables="region,period,renewable_kw\nC,0,500\nC,1,800\nC,2,800\nC,3,300\nB,1,100\n",
+    datacentres=("dc,region,lat,lon,status,max_it_kw,fixed_kw,pue\ndA,A,30,120,existing,600,50,1.6\n"
+                 "dB,B,31,115,candidate,800,40,1.3\ndC,C,35,105,candidate,1000,40,1.15\n"),
+    links="u,v,km\nA,B,500\nB,C,1000\n",
+    compute="region,period,class,it_kw\n" + "".join(
+        f"{r},{t},{c},{kw * f}\n" for r, f in (("A", 1.0), ("B", 0.5), ("C", 1 / 6))
+        for t, (i, b) in enumerate(((180, 60), (300, 100), (360, 120), (240, 80)))
+        for c, kw in (("interactive", i), ("batch", b))),
+)
+
+
+@pytest.mark.parametrize("y", ["carbon", "grid_energy"])
+def test_no_trade_off_is_one_point_despite_float_noise(tmp_path, y):
+    # the least-energy siting is also the least-carbon and least-grid one; the two anchors
+    # then differ only in the last bits of their criteria and are one point
+    inst = optimizer.load_instance(write_instance(tmp_path / "s", SITING_TOML, **SITING))
+    f = pareto(inst, "energy", y, 5)
+    assert f.notes and len(f.points) == 1, f.points

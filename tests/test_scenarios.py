@@ -407,3 +407,24 @@ def test_china_2030_factors_follow_the_stated_assumption():
     old = base.regions.set_index("region").grid_co2_kg_per_kwh
     assert (new - (old * ratio).round(4)).abs().max() < 1e-9
     assert inst.regions.price_cny_per_kwh.tolist() == base.regions.price_cny_per_kwh.tolist()
+
+
+def test_compare_rerun_replaces_the_older_comparison_whole(tmp_path):
+    # a re-run with fewer scenarios leaves none of the older run folders behind, and the
+    # files it writes get the mode open() would give
+    import os
+    import stat
+
+    from optimizer.scenarios.comparison import compare
+    base = ROOT / "instances" / "tiny"
+    sc = tmp_path / "more.toml"
+    sc.write_text('name = "more traffic"\n[scale]\ndemand = 1.1\n')
+    out = tmp_path / "cmp"
+    compare(base, [sc], out, workers=1, time_limit_s=20)
+    assert (out / "more-traffic" / "summary.json").is_file()
+    compare(base, [], out, workers=1, time_limit_s=20)
+    assert sorted(p.name for p in out.iterdir()) == ["base", "comparison.csv", "comparison.json"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((out / "comparison.csv").stat().st_mode) == 0o666 & ~umask
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cmp.")]

@@ -13,6 +13,7 @@ import json
 import math
 import numbers
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -161,7 +162,25 @@ def compare(base, scenarios, out, *, objective: str | None = None,
     Raises optimizer.decompose.run.RunError when the scheduler cannot be used.
     """
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    from ..solution import check_out, put_folder, tmp_folder
+    check_out(out, "comparison.csv")
+    # the runs are written into a folder beside ``out``, renamed into place when all are
+    # done: a re-run replaces the older comparison whole (no run folder of it stays behind)
+    tmp = tmp_folder(out)
+    try:
+        table = _compare(base, scenarios, tmp, objective=objective, time_limit_s=time_limit_s,
+                         mip_gap=mip_gap, threads=threads, seed=seed, formats=formats,
+                         workers=workers, scheduler=scheduler, progress=progress)
+        put_folder(tmp, out, "comparison.csv")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return table
+
+
+def _compare(base, scenarios, out: Path, *, objective, time_limit_s, mip_gap, threads, seed,
+             formats, workers, scheduler, progress) -> pd.DataFrame:
+    """:func:`compare` into the folder ``out``."""
     n = 1 + len(scenarios)
     workers = max(1, min(workers or min(2, n), n))
     if threads is None and (workers > 1 or scheduler):
@@ -169,8 +188,9 @@ def compare(base, scenarios, out, *, objective: str | None = None,
     options = dict(objective=objective, time_limit_s=time_limit_s, mip_gap=mip_gap,
                    threads=threads, seed=seed, formats=list(formats))
     jobs, rows = _jobs(base, scenarios, out, options)
-    done = len(rows)
+    done = 0
     for r in rows:
+        done += 1
         if progress:
             progress(r, done, n)
     if jobs:
@@ -232,6 +252,9 @@ def _atomic_write(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as open() would make it (mkstemp makes it private)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -72,6 +72,26 @@ class ParetoFront:
         return out
 
 
+#: points whose criteria agree to this relative tolerance are one point (the lexicographic
+#: stages hold a criterion at its optimum with a slack of 1e-7 of it)
+SAME = 1e-6
+
+
+def _repeats(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """True for each point that repeats an earlier one (both criteria within SAME)."""
+    out = np.zeros(len(X), bool)
+    for i in range(len(X)):
+        if np.isnan(X[i]):
+            continue
+        for j in range(i):
+            if not out[j] and not np.isnan(X[j]) and \
+                    abs(X[i] - X[j]) <= SAME * max(abs(X[j]), 1e-9) + 1e-12 and \
+                    abs(Y[i] - Y[j]) <= SAME * max(abs(Y[j]), 1e-9) + 1e-12:
+                out[i] = True
+                break
+    return out
+
+
 def plot(front: ParetoFront, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -221,10 +241,11 @@ def pareto(instance, x: str = "energy", y: str = "carbon", points: int = 5, *,
             prev = res.values
     for res, eps, sec in pts:
         record(res, eps, sec)
-    record(a2, y_max, a2_seconds)
+    if eps_list or not notes:  # with no trade-off the second anchor is the first again
+        record(a2, y_max, a2_seconds)
     df = pd.DataFrame(rows)
     if "x" in df:  # one row per distinct plan value (a lexicographic anchor may repeat a point)
-        df = df[~(df.x.notna() & df.duplicated(["x", "y"]))].reset_index(drop=True)
+        df = df[~_repeats(df.x.to_numpy(float), df.y.to_numpy(float))].reset_index(drop=True)
     for c in COLUMNS:
         if c not in df:
             df[c] = np.nan
