@@ -164,15 +164,24 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
     out = out or Path("results") / inst.name
     _check_out(out, "summary.json")
     from .solve import solve as run
+    from .decompose.run import RunError
     say, stop = _progress(verbose)
     try:
         sol = run(inst, objective=objective, time_limit_s=time_limit, mip_gap=mip_gap,
                   threads=threads, seed=seed, solver=solver, verbose=verbose, progress=say,
                   baseline=not no_baseline, strategy=strategy, workers=workers,
                   scheduler=scheduler, max_part_cells=max_part_cells)
+    except RunError as e:  # the Dask scheduler cannot be used
+        stop()
+        _fail(f"{instance}: {e}")
     finally:
         stop()
+    failed_parts = (sol.summary.get("decomposition") or {}).get("failures") or {}
     if sol.status == "error" and not sol.ok:
+        if sol.tables:  # parts that finished keep their plans (decomposition)
+            _write(lambda: sol.write(out, formats), out)
+            _fail(f"{instance}: solver error: {sol.summary.get('solver_message')}; the parts "
+                  f"with a plan are written to {out}", 1)
         _fail(f"{instance}: solver error: {sol.summary.get('solver_message')}", 1)
     _write(lambda: sol.write(out, formats), out)
     s = sol.summary
@@ -197,6 +206,9 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
         typer.echo(f"  cells built {s['cells_built']}  retired {s['cells_retired']}"
                    f"  build {s['build_seconds']:.2f} s  solve {s['solve_seconds']:.2f} s")
         typer.echo(f"  results: {out}")
+        if failed_parts:  # a plan, but a part solve failed for good (its bound is lost)
+            _fail(f"{instance}: part solves failed: "
+                  + "; ".join(f"{k}: {v}" for k, v in failed_parts.items()), 1)
         return
     if s["status"] == "infeasible":
         why = "; ".join(sol.diagnosis[:3]) if sol.diagnosis else "no plan meets every constraint"

@@ -183,3 +183,74 @@ def test_datacentres_then_radio_against_the_joint_model(tmp_path, kind):
         assert dec["status"] == "optimal" and dec[key] == pytest.approx(joint[key])
     else:
         assert dec["decomposition"]["exact"] is False and "renewables" in dec["decomposition"]["reason"]
+
+
+def _failing(monkeypatch, roles, part):
+    """Make ``part``'s solves in the given roles raise, as a crash inside a solver would."""
+    from optimizer.decompose import solve as dsolve
+    real = dict(dsolve.ROLES)
+
+    def make(role):
+        def run(instance, objective, options):
+            if instance.name.endswith(f"/{part}"):
+                raise RuntimeError("simulated crash")
+            return real[role](instance, objective, options)
+        return run
+    for role in roles:
+        monkeypatch.setitem(dsolve.ROLES, role, make(role))
+
+
+def test_a_part_that_fails_keeps_the_finished_parts(tmp_path, monkeypatch):
+    # two tinies: part-1 fails for good; part-0's plan (tiny's optimum) is still written
+    inst = optimizer.load_instance(two_tinies(tmp_path))
+    _failing(monkeypatch, ("whole", "bound", "plan"), "part-1")
+    sol = solve_decomposed(inst, "energy", max_cells=3)
+    s = sol.summary
+    assert s["status"] == "error" and s["objective"] is None
+    assert list(s["decomposition"]["failures"]) == ["part-1/whole"]
+    assert "simulated crash" in s["solver_message"]
+    assert s["decomposition"]["parts_with_a_plan"] == ["part-0"]
+    out = sol.write(tmp_path / "out")
+    cells = pd.read_csv(out / "cells.csv")
+    assert len(cells) and set(cells.cell.str[-2:]) == {cells.cell.iloc[0][-2:]}  # one copy
+    # the command: exit 1, the failed part named, the finished part written
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+    r = CliRunner().invoke(app, ["solve", str(tmp_path / "two"), "--strategy", "parts",
+                                 "--max-part-cells", "3", "--out", str(tmp_path / "cli")])
+    assert r.exit_code == 1
+    assert "part-1/whole" in r.output and "the parts with a plan are written" in r.output
+    assert len(pd.read_csv(tmp_path / "cli" / "cells.csv")) == len(cells)
+
+
+def test_a_failed_bound_solve_keeps_the_plan(city, monkeypatch):
+    # clusters: each part has a bound version and a plan version; a bound that fails for
+    # good loses the bound only, and names the part
+    _failing(monkeypatch, ("bound",), "part-1")
+    s = solve_decomposed(city, "energy", max_cells=20, time_limit_s=60).summary
+    assert s["status"] == "feasible" and s["objective"] is not None
+    assert s["bound"] is None and "part-1 (its bound solve failed" in s["bound_note"]
+    assert list(s["decomposition"]["failures"]) == ["part-1/bound"]
+
+
+def test_parts_with_wakeup_limit_and_unserved_penalty(tmp_path):
+    # one exact part each: the parts' answer is the monolithic optimum, penalty included
+    for extra in ("max_wakeups = 1", "unserved_penalty_kwh_per_mbps_h = 0.001"):
+        toml = (TINY / "instance.toml").read_text().replace(
+            "allow_retire = false", f"allow_retire = false\n{extra}")
+        t = {n: (TINY / f"{n}.csv").read_text() for n in
+             ("regions", "renewables", "sites", "cells", "areas", "demand", "coverage")}
+        inst = optimizer.load_instance(write_instance(tmp_path / extra[:8], toml, **t))
+        mono = optimizer.solve(inst, strategy="monolithic").summary
+        parts = solve_decomposed(inst, "energy", max_cells=100).summary
+        assert parts["objective"] == pytest.approx(mono["objective"], rel=1e-7), extra
+        assert parts["bound"] == pytest.approx(mono["objective"], rel=1e-6), extra
+
+
+def test_parts_summary_has_the_monolithic_keys(tmp_path):
+    inst = optimizer.load_instance(two_tinies(tmp_path))
+    parts = solve_decomposed(inst, "energy", max_cells=3).summary
+    mono = optimizer.solve(inst, strategy="monolithic").summary
+    assert set(mono) - set(parts) == set()
+    assert parts["baselines"]["status_quo"]["energy_kwh"] == pytest.approx(2 * 13607.2)

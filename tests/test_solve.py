@@ -192,3 +192,12 @@ def test_size_estimate_close_to_the_built_model(name, kind):
     assert est["variables_estimated"] == pytest.approx(len(bm.builder.columns), rel=0.10)
     rows = sum(len(c) for c in bm.model.component_objects(pyo.Constraint))
     assert est["constraints_estimated"] == pytest.approx(rows, rel=0.10)
+
+
+def test_solve_where_stdout_has_no_file(small):
+    # a notebook's or a test runner's sys.stdout has no file descriptor behind it
+    import contextlib
+    import io
+    with contextlib.redirect_stdout(io.StringIO()):
+        sol = optimizer.solve(optimizer.load_instance(small), strategy="monolithic")
+    assert sol.status == "optimal"

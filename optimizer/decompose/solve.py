@@ -260,12 +260,16 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
             bound_sols[name] = plan_sols[name] = sol
         else:
             plan_sols[name] = sol
-    if radio and not failures and all(p.name in plan_sols and plan_sols[p.name].ok for p in radio):
+    plan_failed = any(not k.endswith("/bound") for k in failures)
+    if radio and not plan_failed and all(p.name in plan_sols and plan_sols[p.name].ok
+                                         for p in radio):
         over = _overloaded(inst, [plan_sols[p.name] for p in radio])
         if over:  # cannot happen: shared capacities sum to the capacity
             failures["merge"] = f"{len(over)} boundary cells overloaded by the union of the parts"
-    return _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall,
-                  package_version(), highs_version())
+    sol = _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall,
+                 package_version(), highs_version())
+    sol.summary["seed"] = seed or 0
+    return sol
 
 
 def _renewables_share(inst: Instance, part, left: np.ndarray, shared: set) -> pd.DataFrame:
@@ -302,13 +306,10 @@ def _run(jobs, kind, opts, workers, scheduler, progress):
     """Run the part solves: on Dask when asked, else here. Returns [(Solution, error)]."""
     if (workers and workers > 1) or scheduler:
         from .run import Task, run_tasks
-        from .run import RunError
         tasks = [Task(f"{n}/{r}", ROLES[r], (i, kind, opts(c, r)), {}) for n, r, i, c in jobs]
-        try:
-            res = run_tasks(tasks, workers=workers, scheduler=scheduler,
-                            progress=lambda name, status: progress(f"{name}: {status}"))
-        except RunError as e:  # the cluster cannot be reached: every part fails with the reason
-            return [(None, str(e))] * len(tasks)
+        # a scheduler that cannot be used raises RunError (one line, for the caller)
+        res = run_tasks(tasks, workers=workers, scheduler=scheduler,
+                        progress=lambda name, status: progress(f"{name}: {status}"))
         out = []
         for t in tasks:
             tr = res[t.name]
@@ -340,8 +341,10 @@ def _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall, pkg, 
     dc_ok = dcs is None or dcs.ok
     tables: dict = {}
     extra: dict = {}
-    if missing or not dc_ok or failures:
-        why = "; ".join([f"{k}: {v}" for k, v in failures.items()]
+    # a part whose bound solve alone failed still has its plan: only the bound is lost
+    plan_failures = {k: v for k, v in failures.items() if not k.endswith("/bound")}
+    if missing or not dc_ok or plan_failures:
+        why = "; ".join([f"{k}: {v}" for k, v in plan_failures.items()]
                         + [f"{n}: {plan_sols[n].status if n in plan_sols else 'not solved'}"
                            for n in missing if not any(k.startswith(n + "/") for k in failures)]
                         + ([] if dc_ok else [f"datacentres: {dcs.status}"]))
@@ -350,8 +353,20 @@ def _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall, pkg, 
                        solver_message=f"parts without a plan: {why}")
         for k in KINDS.values():
             summary[k] = None
+        # the parts that found a plan keep it: their cells and areas are written, the rest
+        # of the instance is not (there is no whole plan to account for)
+        done = [p.name for p, sol in zip(radio, sols) if sol is not None and sol.ok]
+        if done:
+            tables["cells"] = pd.concat([plan_sols[n].tables["cells"] for n in done],
+                                        ignore_index=True)
+            tables["areas"] = pd.concat([plan_sols[n].tables["areas"] for n in done],
+                                        ignore_index=True)
+        if dcs is not None and dcs.ok:
+            tables["dcs"], tables["assignments"] = dcs.tables["dcs"], dcs.tables["assignments"]
+        extra["parts_with_a_plan"] = done + (["datacentres"] if dcs is not None and dcs.ok else [])
         return Solution(summary=_finish(summary, inst, sp, statuses, failures, t_wall, pkg, hv,
-                                        [*bound_sols.values(), *plan_sols.values()], extra), tables={})
+                                        [*bound_sols.values(), *plan_sols.values()], extra),
+                        tables=tables, log=_logs(bound_sols, plan_sols))
     cells = None
     if radio:
         cells = pd.concat([s.tables["cells"][["cell", "period", "built", "awake", "load_mbps"]]
@@ -381,18 +396,28 @@ def _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall, pkg, 
         "grid_kw": ev["grid_kw"].reshape(-1)})
     tables.update(_report_tables(inst, tables, ev))
     obj = ev[KINDS[kind]]
-    if radio and tables["areas"].unserved_mbps.sum() > 0 and inst.ran.unserved_penalty_kwh_per_mbps_h:
-        extra["unserved_mbps_h"] = float(tables["areas"].unserved_mbps.sum()
-                                         * inst.time.period_hours * inst.time.weight)
+    pen = inst.ran.unserved_penalty_kwh_per_mbps_h if radio else None
+    if pen and tables["areas"].unserved_mbps.sum() > 0:
+        # the objective's penalty on unserved traffic (formulation/radio.py), priced as a kWh
+        # of grid energy in the area's region (formulation/energy.py)
+        from ..formulation.energy import region_factor
+        a = tables["areas"]
+        hw = inst.time.period_hours * inst.time.weight
+        rpos = pd.Series(np.arange(len(inst.regions)), index=inst.regions.region.to_numpy())
+        reg = rpos[inst.areas.set_index("area").region.reindex(a.area).to_numpy()].to_numpy()
+        obj += float((a.unserved_mbps.to_numpy(float) * pen * hw
+                      * region_factor(inst, kind)[reg]).sum())
+        extra["unserved_mbps_h"] = float(a.unserved_mbps.sum() * hw)
     # bound: the sum of the parts' bounds (each from the shared-cost, full-capacity version)
     bounds, nob = [], []
     for name in [p.name for p in radio] + (["datacentres"] if dcs is not None else []):
         b = bound_sols[name].summary.get("bound") if name in bound_sols else None
-        (bounds.append(b) if b is not None else nob.append(name))
+        if b is not None:
+            bounds.append(b)
+        else:
+            why = failures.get(f"{name}/bound")
+            nob.append(f"{name} (its bound solve failed: {why})" if why else name)
     bound = float(sum(bounds)) if not nob else None
-    if bound is not None and "unserved_mbps_h" in extra:
-        bound = None  # the merged objective below leaves the unserved penalty out
-        nob.append("unserved demand penalty not in the merged objective")
     gap = max(obj - bound, 0.0) / max(abs(obj), 1e-10) if bound is not None else None
     all_opt = all(s.summary["status"] == "optimal" for s in [*bound_sols.values(), *plan_sols.values()])
     status = "optimal" if (sp.exact and all_opt) else "feasible"
@@ -424,10 +449,21 @@ def _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall, pkg, 
               "nearest_dc_energy_kwh": (r_sq, d_near)}
     pcts = {"baseline_energy_kwh": "savings_pct", "threshold_energy_kwh": "threshold_savings_pct",
             "nearest_dc_energy_kwh": "nearest_dc_savings_pct"}
+    names = {"baseline_energy_kwh": "status_quo", "threshold_energy_kwh": "threshold_sleep",
+             "nearest_dc_energy_kwh": "nearest_dc"}
+    nested = {}
     for key, (r_v, d_v) in combos.items():
         tot = r_v + d_v if (sp.exact and r_v is not None and d_v is not None) else None
         summary[key] = tot
         summary[pcts[key]] = 100.0 * (tot - ev["energy_kwh"]) / tot if tot else None
+        if tot is not None and (key != "threshold_energy_kwh" or radio) and (
+                key != "nearest_dc_energy_kwh" or dcs is not None):
+            # energy adds up over the parts of an exact split; grid energy, carbon and cost
+            # need each region's whole load (parts may share a region's renewables)
+            nested[names[key]] = {"energy_kwh": tot, "grid_energy_kwh": None, "carbon_t": None,
+                                  "cost_cny": None, "savings_pct": summary[pcts[key]],
+                                  "status": "ok", "note": "summed over the parts (energy only)"}
+    summary["baselines"] = nested
     if not sp.exact:
         summary["baseline_note"] = ("baselines are not evaluated for a split that is not exact "
                                     f"({sp.reason})")
@@ -440,7 +476,17 @@ def _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall, pkg, 
             f"= {inst.ran.max_new_cells} (their forced candidates)"))
     return Solution(summary=_finish(summary, inst, sp, statuses, failures, t_wall, pkg, hv,
                                     [*bound_sols.values(), *plan_sols.values()], {}),
-                    tables=tables)
+                    tables=tables, log=_logs(bound_sols, plan_sols))
+
+
+def _logs(bound_sols: dict, plan_sols: dict) -> str:
+    """The part solves' solver logs, each under a header naming it."""
+    out = []
+    for role, sols in (("bound", bound_sols), ("plan", plan_sols)):
+        for name, sol in sols.items():
+            if sol is not None and (role == "bound" or sol is not bound_sols.get(name)):
+                out.append(f"# ---- {name}/{role} ({sol.status})\n{sol.log or ''}")
+    return "\n".join(out)
 
 
 def _finish(summary, inst, sp, statuses, failures, t_wall, pkg, hv, sols, extra):
@@ -465,15 +511,26 @@ def _finish(summary, inst, sp, statuses, failures, t_wall, pkg, hv, sols, extra)
         "warnings": list(inst.warnings),
     })
     for k in ("cells_built", "cells_retired", "dcs_open", "ran_energy_kwh", "dc_energy_kwh",
-              "transport_energy_kwh", "renewable_share", "baseline_energy_kwh", "savings_pct"):
+              "transport_energy_kwh", "renewable_share", "baseline_energy_kwh", "savings_pct",
+              "periods_seconds", "periods_bound", "periods_objective", "periods_statuses"):
         summary.setdefault(k, None)
+    # the keys of a monolithic summary, from the part solves (docs/decomposition.md)
+    for k in ("handoff_seconds", "extract_seconds", "baseline_seconds", "periods_solver_seconds"):
+        summary.setdefault(k, round(sum(float(s.summary.get(k) or 0) for s in uniq), 4))
+    summary.setdefault("solver_options", next((s.summary.get("solver_options") for s in uniq
+                                               if s.summary.get("solver_options")), {}))
+    summary.setdefault("diagnosis", [])
+    summary.setdefault("baselines", {})
+    if inst.source is not None:
+        from ..solve import _hash_folder
+        summary.setdefault("input_sha256", _hash_folder(inst.source))
     return summary
 
 
 def _cap_wakeups(cells: pd.DataFrame, T: int, limit: int) -> pd.DataFrame:
     """A cell whose union schedule wakes more than ``limit`` times stays awake while built."""
     c = cells.sort_values(["cell", "period"]).reset_index(drop=True)
-    a = c.awake.to_numpy().reshape(-1, T)
+    a = c.awake.to_numpy().reshape(-1, T).copy()  # pandas' arrays may be read-only
     b = c.built.to_numpy().reshape(-1, T)
     wakes = np.maximum(a - np.roll(a, 1, axis=1), 0).sum(axis=1)
     over = wakes > limit

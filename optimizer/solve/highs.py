@@ -326,8 +326,7 @@ def _quiet_highs(verbose: bool) -> highspy.Highs:
     import contextlib
     import io
     import sys
-    fd = sys.stdout.fileno() if hasattr(sys.stdout, "fileno") else None
-    try:
+    try:  # the process's own stdout: sys.stdout may be a notebook's or a test's stand-in
         fd = sys.__stdout__.fileno()
         saved = os.dup(fd)
     except (OSError, ValueError, AttributeError):
