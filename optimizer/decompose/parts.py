@@ -235,9 +235,11 @@ def split(inst: Instance, objective: str, *, max_cells: int = PARTS_CELLS, seed:
     shared = shared_regions(inst, objective, parts)
     if shared:
         exact = False
-        reasons.append(f"{len(shared)} region(s) with renewables hold several parts under {objective}: "
-                       "the data-centre part was solved first, the radio parts' plans shared "
-                       "the renewables it left")
+        first = ("the data-centre part was solved first, the radio parts' plans shared the "
+                 "renewables it left") if dc_part is not None else \
+            "the radio parts' plans shared each region's renewables by their cells"
+        reasons.append(f"{len(shared)} region(s) with renewables hold several parts under "
+                       f"{objective}: {first}")
     method = "clusters" if clustered else ("components" if len(parts) > 1 else "single")
     return Split(parts, exact, method, "; ".join(reasons), time.perf_counter() - t0, notes)
 
