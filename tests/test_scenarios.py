@@ -428,3 +428,21 @@ def test_compare_rerun_replaces_the_older_comparison_whole(tmp_path):
     os.umask(umask)
     assert stat.S_IMODE((out / "comparison.csv").stat().st_mode) == 0o666 & ~umask
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cmp.")]
+
+
+def test_input_hash_of_scenario_instances(tmp_path):
+    # a scenario's instance has no folder of its own: its hash is the validated instance's,
+    # the same in another process, and it changes with any input
+    from optimizer.solve import input_hash
+    sc = tmp_path / "s.toml"
+    sc.write_text(f'name = "x"\nbase = "{ROOT / "instances" / "tiny"}"\n[scale]\ndemand = 1.1\n'
+                  '[force]\ncells = ["N5"]\n')
+    h = input_hash(load_scenario(sc)[1])
+    code = ("from optimizer.scenarios import load_scenario; from optimizer.solve import "
+            f"input_hash; print(input_hash(load_scenario({str(sc)!r})[1]))")
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.strip()
+    assert len(h) == 64 and again == h
+    sc.write_text(sc.read_text().replace("1.1", "1.2"))
+    assert input_hash(load_scenario(sc)[1]) != h
+    assert input_hash(optimizer.load_instance(ROOT / "instances" / "tiny")) != h

@@ -521,9 +521,8 @@ def _finish(summary, inst, sp, statuses, failures, t_wall, pkg, hv, sols, extra)
                                                if s.summary.get("solver_options")), {}))
     summary.setdefault("diagnosis", [])
     summary.setdefault("baselines", {})
-    if inst.source is not None:
-        from ..solve import _hash_folder
-        summary.setdefault("input_sha256", _hash_folder(inst.source))
+    from ..solve import input_hash
+    summary.setdefault("input_sha256", input_hash(inst))
     return summary
 
 

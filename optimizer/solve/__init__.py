@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import numpy as np
 
@@ -380,8 +381,7 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
         "diagnosis": diagnosis,
         "warnings": list(instance.warnings),
     })
-    if instance.source is not None:
-        summary["input_sha256"] = _hash_folder(instance.source)
+    summary["input_sha256"] = input_hash(instance)
     return Solution(summary=summary, tables=tables, log=res.log, diagnosis=diagnosis)
 
 
@@ -453,6 +453,32 @@ def _kpis(instance, built, ev, values) -> dict:
     out["dcs_open"] = int(d["open_count"](values)) if d else 0
     out["embodied_kwh"] = ev["embodied_kwh"]
     return out
+
+
+def input_hash(instance) -> str:
+    """SHA-256 of what the plan was made from: the instance folder's CSV and TOML files, or,
+    for an instance without a folder (a scenario applied to its base, or one built from
+    DataFrames), the validated instance itself (settings and every table)."""
+    if instance.source is not None and Path(instance.source).is_dir():
+        return _hash_folder(instance.source)
+    import dataclasses
+    import hashlib
+
+    import pandas as pd
+    h = hashlib.sha256()
+    for f in dataclasses.fields(instance):
+        if f.name in ("source", "warnings"):
+            continue
+        v = getattr(instance, f.name)
+        h.update(f.name.encode())
+        if isinstance(v, pd.DataFrame):
+            text = v.to_csv(index=False)
+        elif isinstance(v, (set, frozenset)):
+            text = repr(sorted(v))  # a set's order changes from one process to the next
+        else:
+            text = repr(v)
+        h.update(text.encode())
+    return h.hexdigest()
 
 
 def _hash_folder(folder) -> str:
