@@ -10,11 +10,16 @@ class InstanceError(Exception):
         super().__init__("\n".join(self.problems))
 
 
+def has_control(text: str) -> bool:
+    """True when ``text`` holds a line break, tab or another control character."""
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
 def printable(value) -> str:
-    """``value`` as text on one line: quoted and escaped when it holds a line break or another
-    control character, so that every problem stays one line."""
+    """``value`` as text on one line: quoted and escaped when it holds a control character,
+    so that every problem stays one line."""
     text = str(value)
-    return repr(text) if any(ord(c) < 32 or ord(c) == 127 for c in text) else text
+    return repr(text) if has_control(text) else text
 
 
 class Problems:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import schema
 from .catalogue import load_catalogue
-from .errors import InstanceError, Problems
+from .errors import InstanceError, Problems, has_control
 from .model import DatacentreConfig, Instance, RanConfig, SolverConfig, TimeConfig
 
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -140,38 +140,31 @@ def _check_value(where: str, key: schema.Key | schema.Column, value, p: Problems
         if isinstance(value, (bool, np.bool_)):
             return bool(value)
         p.add(f"{where}: must be true or false, got {value!r}")
-        p.fatal = True
         return None
     if kind in ("int",):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
             p.add(f"{where}: must be a whole number, got {value!r}")
-            p.fatal = True
             return None
         value = int(value)
     elif kind == "float":
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
                 or math.isnan(value):
             p.add(f"{where}: must be a number, got {value!r}")
-            p.fatal = True
             return None
         value = float(value)
         if not math.isfinite(value):
             p.add(f"{where}: must be finite, got {value!r}")
-            p.fatal = True
             return None
     elif kind == "str":
         if not isinstance(value, str):
             p.add(f"{where}: must be a string, got {value!r}")
-            p.fatal = True
             return None
         if key.choices and value not in key.choices:
             p.add(f"{where}: must be one of {', '.join(key.choices)}, got {value!r}")
-            p.fatal = True
             return None
         return value
     if abs(value) > MAX_MAGNITUDE:
         p.add(f"{where}: {value:g} is beyond any real value (at most {MAX_MAGNITUDE:g} in size)")
-        p.fatal = True
         return None
     if key.ge is not None and value < key.ge:
         p.add(f"{where}: must be >= {key.ge}, got {value!r}")
@@ -187,7 +180,7 @@ def _check_name(name, p: Problems) -> None:
     if not isinstance(name, str):
         return
     if not name.strip() or name.strip() in (".", "..") or any(c in name for c in "/\\") or \
-            any(ord(c) < 32 or ord(c) == 127 for c in name):
+            has_control(name):
         p.add(f"instance.toml: name: must be a plain folder name (not blank, '.' or '..', no "
               f"'/', '\\' or control characters), got {name!r}")
         p.fatal = True
@@ -208,6 +201,8 @@ def parse_config(config: dict, p: Problems) -> dict[str, dict]:
             where = f"instance.toml: {('[' + sec_name + '] ') if sec_name else ''}{key.name}"
             if key.name in raw:
                 vals[key.name] = _check_value(where, key, raw[key.name], p)
+                if vals[key.name] is None:  # unreadable: the checks that need it cannot run
+                    p.fatal = True
             else:
                 vals[key.name] = key.default
         for k in raw:
