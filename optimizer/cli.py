@@ -158,8 +158,6 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
     from .instance.schema import SOLVERS
     if solver is not None and solver not in SOLVERS:
         _fail(f"--solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
-    if out is not None:
-        _check_out(out, "summary.json")
     inst = _load(instance)
     out = out or Path("results") / inst.name
     _check_out(out, "summary.json")
@@ -429,22 +427,17 @@ def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts
         return out
     _check_options(time_limit, mip_gap, threads)
     if scale:
-        counts("--scale", scale, 2)
-        counts("--scale-workers", scale_workers, 1)
-    elif not orlib:
-        counts("--sizes", sizes, 2)
-    if scale:
         from .bench_scale import run_scale_bench
-        rows = run_scale_bench([int(c) for c in scale.split(",") if c.strip()], out,
+        rows = run_scale_bench(counts("--scale", scale, 2), out,
                                seconds_per_1000_cells=part_seconds, max_part_cells=part_cells,
-                               workers=tuple(int(w) for w in scale_workers.split(",")),
+                               workers=tuple(counts("--scale-workers", scale_workers, 1)),
                                time_limit_s=scale_time_limit)
         typer.echo(json.dumps(rows, indent=1))
         return
     if orlib:
         typer.echo(json.dumps(run_orlib_bench(out), indent=1))
         return
-    rows = run_bench([int(s) for s in sizes.split(",") if s.strip()], out, instances=instance, mip_gap=mip_gap,
+    rows = run_bench(counts("--sizes", sizes, 2), out, instances=instance, mip_gap=mip_gap,
                      time_limit_s=time_limit, threads=threads, milan=milan,
                      workers=workers)
     typer.echo(json.dumps(rows, indent=1))
