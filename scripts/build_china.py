@@ -187,14 +187,16 @@ def build_links(regions: pd.DataFrame) -> pd.DataFrame:
 
 
 def solar_shape(lat: float, lon: float, hours: int) -> np.ndarray:
-    """Clear-sky GHI (pvlib, Ineichen) at the equinox, mean per clock hour (China Standard
-    Time), scaled so one day's energy per kW of capacity is SOLAR_FLH / 365 kWh."""
+    """Clear-sky GHI (pvlib, Ineichen) at the equinox, mean per period (China Standard
+    Time), scaled so one day's energy per kW of capacity is SOLAR_FLH / 365 kWh whatever
+    the number of periods."""
     import pvlib
     times = pd.date_range(SOLAR_DAY, periods=24 * 60, freq="1min", tz=TZ)
     cs = pvlib.location.Location(lat, lon, tz=TZ).get_clearsky(times, model="ineichen")
     ghi = cs["ghi"].to_numpy().reshape(24, 60).mean(axis=1)
     ghi = _to_periods(ghi, hours)
-    return ghi / ghi.sum() * SOLAR_FLH / 365.0
+    # each value is a mean power over 24 / hours h: the day's energy is FLH / 365 kWh per kW
+    return ghi / ghi.sum() * SOLAR_FLH / 365.0 * (len(ghi) / 24.0)
 
 
 def _to_periods(hourly: np.ndarray, hours: int) -> np.ndarray:

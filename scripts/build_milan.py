@@ -38,11 +38,11 @@ PEOPLE_PRESENT = 2.0e6
 DATA_SIMS_PER_PERSON = 0.97
 OPERATOR_SHARE = 0.242
 GB_PER_SIM_DAY = 0.78
-# cell figures from the catalogue (models/catalogue.toml)
+# cell figures, the values of models/catalogue.toml (macro-4g, macro-5g capacity_mbps)
 CAP_4G_MBPS = 150.0
 CAP_5G_MBPS = 1500.0
-REACH_4G_KM = 1.5
-# conservative radii for the status-quo feasibility check
+# radii for the status-quo feasibility check: the catalogue's range_km (macro-4g 1.0 km,
+# macro-5g 0.5 km)
 CHECK_4G_KM = 1.0
 CHECK_5G_KM = 0.5
 MANDATE_5G_KM = 0.5
@@ -354,7 +354,7 @@ Site overhead: {OVERHEAD_W:.0f} W (rectifiers, air conditioning and transport; G
 1-2.5 kW; an assumption within that bracket).
 
 Status quo check: with existing 4G cells serving areas within {CHECK_4G_KM} km and existing 5G
-cells within {CHECK_5G_KM} km (tighter than the catalogue reach, to be conservative), a maximum
+cells within {CHECK_5G_KM} km (the catalogue's range_km), a maximum
 flow serves {100 * st['worst']:.1f} % of the demand in every hour, so keeping all existing cells awake
 is feasible.
 

@@ -7,7 +7,7 @@ give byte-identical files; everything is vectorised with numpy so 10,000 sites t
 
 Geometry. Sites are drawn from a 2-D Gaussian mixture (a city centre, 2-4 sub-centres and a
 wide suburban component) whose scale grows with sqrt(sites), with a minimum separation of
-200 m, so the density decays away from the centre: inter-site distance about 300-400 m in
+200 m, so the density decays away from the centre: inter-site distance about 250-300 m in
 the core and above 1 km in the outskirts (3GPP TR 38.913 urban scenarios use 200-500 m for
 5G and 500-1732 m for macro layers). Areas are the centres of 300 m grid squares drawn from
 the same population density, about two per site, and only squares within 4G reach
@@ -51,7 +51,6 @@ MANDATE_5G_KM = 0.5
 AREA_SPACING_KM = 0.3
 MIN_SITE_SEPARATION_KM = 0.2
 KM_PER_DEG_LAT = 111.32
-EARTH_RADIUS_KM = 6371.0088
 
 #: city centre: a generic eastern-China latitude (coordinates only matter for geometry)
 CENTRE_LAT, CENTRE_LON = 31.23, 121.47
@@ -450,13 +449,13 @@ from geometry and the catalogue's radio model.
 Sites: a 2-D Gaussian mixture (city centre sigma {st['scale_km']:.2f} km with 45 % of sites,
 2-4 sub-centres with 35 %, a suburban component 2.5x wider with 20 %) with at least
 {MIN_SITE_SEPARATION_KM * 1000:.0f} m between sites, so inter-site distances run from about
-300-400 m in the core to over 1 km outside (urban scenarios of 3GPP TR 38.913 use 200-500 m
+250-300 m in the core to over 1 km outside (urban scenarios of 3GPP TR 38.913 use 200-500 m
 for 5G and 500-1732 m for macro layers). Areas: centres of {AREA_SPACING_KM * 1000:.0f} m
 grid squares drawn from the same density (about two per site), each within
 {REACH_4G_KM} km (macro-4g reach in the catalogue) of at least two sites.
 
 ## Cells
-Every site has an existing `macro-4g` cell; sites with at least 4 (6) neighbours within
+Every site has an existing `macro-4g` cell; sites with at least 3 (5) other sites within
 600 m get a second (third) 4G sector with probability 0.5 (0.25), each sector a separate cell.
 The 10 % of sites nearest the centre have an existing `macro-5g` cell with probability 0.5;
 80 % of the other sites have a candidate `macro-5g` cell. Cell parameters come from the
@@ -472,7 +471,8 @@ feasible). Hourly shape: a random mix (Dirichlet, more office and entertainment 
 centre) of the Xu'17 Wednesday residential, office and entertainment profiles (Xu et al.,
 IEEE/ACM Transactions on Networking 2017, as collected in the public repository
 tmc-calc/mob-traffic-ds), each normalised to its peak; for other than 24 periods the hourly
-means are averaged over each period. requires_5g is set on about half of the central 10 % of
+means are averaged over each period and each area's shape is scaled back to a peak of 1, so
+coarser periods carry more of the day at the busy-hour level. requires_5g is set on about half of the central 10 % of
 areas that lie within {MANDATE_5G_KM} km of an existing 5G site.
 
 ## Sites, regions and renewables
