@@ -392,10 +392,15 @@ def import_orlib_cmd(file: Path = typer.Argument(..., help="OR-Library capNN.txt
     """Turn an OR-Library capacitated warehouse file into a data-centre siting instance."""
     from .instance import InstanceError
     from .instance.orlib import import_orlib
+    from .solution import OutputError
     try:
         path = import_orlib(file, out)
     except InstanceError as e:
         _fail(e.problems[0])
+    except OutputError as e:
+        _fail(str(e))
+    except OSError as e:
+        _fail(f"{out}: cannot write the instance: {e.strerror}")
     typer.echo(f"wrote {path}")
 
 

@@ -127,6 +127,36 @@ def check_out(out: Path, marker: str) -> None:
                           f"not replaced: choose another --out or empty it")
 
 
+def check_instance_out(out: Path, mark: str) -> None:
+    """Raise :class:`OutputError` unless an instance may be written to ``out`` whole: absent,
+    empty, or an instance folder whose instance.toml holds ``mark`` (one the same writer
+    made, replaced as a whole so that no file of it stays behind)."""
+    out = Path(out)
+    check_out(out, "instance.toml")
+    toml = out / "instance.toml"
+    if toml.is_file() and mark not in toml.read_text(encoding="utf-8", errors="replace"):
+        raise OutputError(f"{out}: holds an instance this command did not write; not "
+                          f"replaced: choose another folder")
+
+
+def write_instance_folder(out: Path, mark: str, files: dict[str, str]) -> Path:
+    """Write an instance folder whole ({file name: text}) through a folder beside ``out``,
+    replacing only what :func:`check_instance_out` allows. Returns ``out``."""
+    out = Path(out)
+    check_instance_out(out, mark)
+    tmp = tmp_folder(out)
+    try:
+        for name, text in files.items():
+            with open(tmp / name, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+        check_instance_out(out, mark)
+        put_folder(tmp, out, marker="instance.toml")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
 def put_folder(tmp: Path, out: Path, marker: str = "summary.json") -> None:
     """Move the finished folder ``tmp`` to ``out`` by renames, replacing an old ``out`` only
     where :func:`check_out` allows it: a folder that exists under ``out`` is always

@@ -278,7 +278,7 @@ def _readme(st: dict, sites_arg: str) -> str:
               f"smallest that holds at least {sites_arg} sites")
     return f"""# {st['name']}: Milan planning instance (radio part)
 
-Built by `python scripts/build_milan.py` (seed {st['seed']}, `--sites {sites_arg}`) from the Telecom
+Built by `python scripts/build_milan.py --out instances/milan` (seed {st['seed']}, `--sites {sites_arg}`) from the Telecom
 Italia Big Data Challenge 2014 Milan grid (data/milan/, Open Database License; Barlacchi et
 al., "A multi-source dataset of urban life in the city of Milan and the Province of
 Trentino", Scientific Data 2, 150055, 2015). Rerunning the script gives the same files.

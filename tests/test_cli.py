@@ -147,7 +147,7 @@ def test_generate_refuses_what_it_did_not_write(tmp_path):
     assert r.returncode == 2 and r.stderr.strip() == f"netopt: {tmp_path / 'afile'}: exists and is not a folder; not replaced"
     mine = write_instance(tmp_path / "mine", SMALL_TOML, **small_tables())
     r = run("generate", mine, "--sites", "3")
-    assert r.returncode == 2 and "holds an instance this generator did not write" in r.stderr
+    assert r.returncode == 2 and "holds an instance this command did not write" in r.stderr
     assert (mine / "coverage.csv").exists()
     r = run("generate", tmp_path / "g", "--sites", "1")
     assert r.returncode == 2 and "Traceback" not in r.stderr

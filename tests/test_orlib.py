@@ -30,3 +30,20 @@ def test_bad_file_is_one_line(tmp_path):
     with pytest.raises(InstanceError) as e:
         read_cap(bad)
     assert e.value.problems[0].startswith("cap00.txt: not an OR-Library")
+
+
+def test_import_replaces_only_its_own_instances(tmp_path):
+    # written whole: into an empty or new folder, over an earlier import; never into a
+    # folder of the user's own
+    from optimizer.solution import OutputError
+    src = DATA / "cap41.txt"
+    out = import_orlib(src, tmp_path / "cap41")
+    (out / "stale.csv").write_text("x\n")
+    import_orlib(src, out)
+    assert not (out / "stale.csv").exists() and (out / "instance.toml").is_file()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    with pytest.raises(OutputError):
+        import_orlib(src, mine)
+    assert (mine / "notes.txt").read_text() == "keep" and not (mine / "instance.toml").exists()

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 import pathlib
-import shutil
 from importlib import resources
 
 import numpy as np
@@ -194,7 +193,9 @@ def generate_city(
 
     Parameters
     ----------
-    out_dir : path of the instance folder (created; existing files are overwritten)
+    out_dir : path of the instance folder, written whole through a temporary folder beside it;
+        an existing folder is replaced only when empty or an instance this generator wrote
+        (otherwise :class:`optimizer.solution.OutputError`)
     sites : number of sites (exactly this many are written)
     hours : periods of the day; ``period_hours = 24 / hours`` so the horizon is one day
     seed : random seed; the same arguments give byte-identical files
@@ -208,7 +209,8 @@ def generate_city(
     if hours < 1:
         raise ValueError("hours must be >= 1")
     out = pathlib.Path(out_dir)
-    _check_generated(out)
+    from ..solution import check_instance_out
+    check_instance_out(out, GENERATED)  # before the work: the folder may not be written
     name = name or f"city-{sites}-s{seed}"
     rng = np.random.default_rng(seed)
 
@@ -388,42 +390,18 @@ def generate_city(
         "cap_total": cap_total, "busy_total": busy_total, "regions": n_reg,
         "scale_km": scale_km, "hours": hours, "seed": seed,
     }
-    from ..solution import put_folder, tmp_folder
-    tmp = tmp_folder(out)
-    try:
-        _write(tmp / "instance.toml", toml)
-        for fname, df in (
-            ("regions.csv", regions_df), ("sites.csv", sites_df), ("cells.csv", cells),
-            ("areas.csv", areas_df), ("demand.csv", demand_df), ("renewables.csv", ren_df),
-        ):
-            _write(tmp / fname, df.to_csv(index=False, lineterminator="\n"))
-        _write(tmp / "README.md", _readme(name, stats))
-        _check_generated(out)
-        put_folder(tmp, out, marker="instance.toml")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    from ..solution import write_instance_folder
+    files = {"instance.toml": toml}
+    for fname, df in (
+        ("regions.csv", regions_df), ("sites.csv", sites_df), ("cells.csv", cells),
+        ("areas.csv", areas_df), ("demand.csv", demand_df), ("renewables.csv", ren_df),
+    ):
+        files[fname] = df.to_csv(index=False, lineterminator="\n")
+    files["README.md"] = _readme(name, stats)
+    return write_instance_folder(out, GENERATED, files)
 
 
 GENERATED = "(netopt generate_city)"  # the end of every generated instance's description
-
-
-def _check_generated(out: pathlib.Path) -> None:
-    """``out`` may be written whole: absent, empty, or an instance this generator wrote
-    (replaced as a whole, so no file of an older instance stays behind). Raises
-    OutputError otherwise."""
-    from ..solution import OutputError, check_out
-    check_out(out, "instance.toml")
-    toml = out / "instance.toml"
-    if toml.is_file() and GENERATED not in toml.read_text(encoding="utf-8", errors="replace"):
-        raise OutputError(f"{out}: holds an instance this generator did not write; not "
-                          f"replaced: choose another folder")
-
-
-def _write(path: pathlib.Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
 
 
 def _readme(name: str, st: dict) -> str:

@@ -57,13 +57,13 @@ def orlib_tables(path: str | Path) -> tuple[dict, dict[str, pd.DataFrame]]:
 
 def import_orlib(path: str | Path, out: str | Path) -> Path:
     """Write the instance folder for one OR-Library file; returns the folder."""
+    from ..solution import write_instance_folder
     config, tables = orlib_tables(path)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     lines = [f'name = "{config["name"]}"', f'description = "{config["description"]}"', "",
              "[time]", "periods = 1", "period_hours = 1.0", "weight = 1", "",
              "[objective]", 'kind = "energy"', "", "[solver]", "mip_gap = 0.0", ""]
-    (out / "instance.toml").write_text("\n".join(lines), encoding="utf-8")
+    files = {"instance.toml": "\n".join(lines)}
     for name, df in tables.items():
-        df.to_csv(out / name, index=False, float_format="%.10g")
-    return out
+        files[name] = df.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    # an existing folder is replaced only when empty or imported from OR-Library before
+    return write_instance_folder(out, "OR-Library capacitated warehouse location", files)

@@ -255,7 +255,8 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
     served. ``strategy``: "monolithic" hands the joint model to the solver at once;
     "periods" first solves each period alone (optimizer.decompose.periods) for a valid bound
     and a strong MIP start, in ``workers`` processes; "auto" (default) uses periods where
-    they apply and the model has more than 2,000 binaries; "parts" splits the instance into
+    they apply and the model has more than 2,000 binaries (not when the limit would give each
+    period under a second); "parts" splits the instance into
     independent parts of at most ``max_part_cells`` cells (optimizer.decompose.parts), solved
     on Dask with ``workers`` local processes or on the cluster at ``scheduler``, and merged;
     "auto" does so above ``max_part_cells`` cells. ``period_groups`` solves the periods in
