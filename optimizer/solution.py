@@ -46,10 +46,13 @@ class Solution:
 
     @property
     def status(self) -> str:
+        """optimal, feasible (a plan, stopped at a limit), infeasible,
+        time_limit_no_solution or error."""
         return self.summary["status"]
 
     @property
     def ok(self) -> bool:
+        """True when there is a plan (optimal or feasible)."""
         return self.status in ("optimal", "feasible")
 
     def write(self, out: str | Path, formats: tuple[str, ...] = ("csv",)) -> Path:

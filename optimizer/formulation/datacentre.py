@@ -19,6 +19,8 @@ from .ledger import Ledger
 
 
 def add_datacentre(b: ModelBuilder, inst, ledger: Ledger) -> dict:
+    """Add the data-centre variables and rows (module docstring) to ``b``, their power
+    (kW) to ``ledger``; returns the handles (variable blocks) for reading the plan back."""
     T = inst.time.periods
     dcc = inst.datacentre
     dcs, comp, routes = inst.datacentres, inst.compute, inst.routes

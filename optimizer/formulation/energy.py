@@ -40,6 +40,9 @@ def region_factor(inst, kind: str) -> np.ndarray:
 
 
 def add_objective(b: ModelBuilder, inst, ledger: Ledger, kind: str) -> dict:
+    """Add the regional balance (grid kW above the renewables where a region has some) and
+    the objective ``kind`` (energy, grid_energy in kWh/yr; carbon in t/yr; cost in CNY/yr)
+    over everything in ``ledger``; returns the grid variables' handle."""
     T = inst.time.periods
     R = len(inst.regions)
     ren = renewable_kw(inst).reshape(-1)

@@ -20,6 +20,9 @@ from .ledger import Ledger
 
 
 def add_radio(b: ModelBuilder, inst, ix: RadioIndex, ledger: Ledger, *, diagnose=False) -> dict:
+    """Add the radio variables and rows (module docstring) to ``b`` and their power (kW) and
+    yearly embodied energy (kWh) to ``ledger``; with ``diagnose``, penalised slacks on
+    demand, coverage and the 5G mandate. Returns the variable blocks by name."""
     T = ix.T
     nc = len(ix.cell_ids)
     na = len(ix.area_ids)

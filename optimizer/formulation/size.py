@@ -11,6 +11,8 @@ import numpy as np
 
 
 def estimate_size(inst) -> dict:
+    """``binaries_estimated``, ``variables_estimated`` and ``constraints_estimated`` of the
+    model of ``inst``, counted from its tables without building it."""
     T = inst.time.periods
     binaries = variables = constraints = 0
     if inst.has_radio:

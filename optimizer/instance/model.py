@@ -91,6 +91,7 @@ class Instance:
 
     @property
     def periods(self) -> range:
+        """The period indices 0 .. T-1 of the horizon."""
         return range(self.time.periods)
 
     def with_options(self, **changes) -> "Instance":

@@ -6,6 +6,9 @@ import pandas as pd
 
 
 def extract_tables(inst, built, values: np.ndarray, ev: dict) -> dict[str, pd.DataFrame]:
+    """The results tables (results/README.md: cells, areas, dcs, assignments, regions and
+    the report tables) of the plan ``values`` (global column order), whose accounting
+    ``ev`` is what optimizer.formulation.energy.evaluate returned; power in W and kW."""
     T = inst.time.periods
     tables = {}
     R = len(inst.regions)
