@@ -201,3 +201,25 @@ def test_solve_where_stdout_has_no_file(small):
     with contextlib.redirect_stdout(io.StringIO()):
         sol = optimizer.solve(optimizer.load_instance(small), strategy="monolithic")
     assert sol.status == "optimal"
+
+
+def _solve_in_pool_worker(path):
+    import optimizer as o
+    s = o.solve(o.load_instance(path), strategy="periods", workers=2, mip_gap=0.0).summary
+    return s["status"], s["objective"]
+
+
+def test_workers_inside_a_pool_worker(tmp_path):
+    # a Pool's worker is daemonic and may not start processes: the periods run in it
+    import multiprocessing as mp
+    with mp.get_context("spawn").Pool(1) as pool:
+        status, obj = pool.apply(_solve_in_pool_worker, (str(ROOT / "instances" / "tiny"),))
+    assert status == "optimal" and obj == pytest.approx(8884.8)  # instances/tiny/README.md
+
+
+def test_input_hash_follows_changes_made_through_with_options():
+    from optimizer.solve import input_hash
+    inst = optimizer.load_instance(ROOT / "instances" / "tiny")
+    more = inst.with_options(demand=inst.demand.assign(mbps=inst.demand.mbps * 2))
+    assert more.source is None and input_hash(more) != input_hash(inst)
+    assert inst.with_options(objective="carbon").source == inst.source

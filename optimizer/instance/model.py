@@ -97,11 +97,15 @@ class Instance:
     def with_options(self, **changes) -> "Instance":
         """A copy with top-level fields replaced (e.g. ``objective="carbon"``).
 
-        Raises ValueError for an objective the planner does not know."""
+        Raises ValueError for an objective the planner does not know. A copy with any other
+        field changed no longer stands for its folder (``source`` is None): its input hash
+        is then taken from the instance itself."""
         from .schema import OBJECTIVES
         if "objective" in changes and changes["objective"] not in OBJECTIVES:
             raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, "
                              f"got {changes['objective']!r}")
+        if set(changes) - {"objective", "source"}:
+            changes.setdefault("source", None)
         return replace(self, **changes)
 
     def summary(self) -> dict:

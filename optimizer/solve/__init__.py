@@ -259,7 +259,9 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
     period under a second); "parts" splits the instance into
     independent parts of at most ``max_part_cells`` cells (optimizer.decompose.parts), solved
     on Dask with ``workers`` local processes or on the cluster at ``scheduler``, and merged;
-    "auto" does so above ``max_part_cells`` cells. ``period_groups`` solves the periods in
+    "auto" does so above ``max_part_cells`` cells. Inside a daemonic process (a Pool's or
+    a Dask worker), which may not start processes, ``workers`` counts as 1. ``period_groups``
+    solves the periods in
     that many groups of similar demand instead of one by one (a weaker bound and plan for
     less time; optimizer.decompose.periods); ``period_need="plan"`` skips the groups' bound
     solves where only the plan is wanted. ``progress(stage)`` is called with each stage
@@ -275,6 +277,11 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
     bad = option_problems(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, seed=seed)
     if bad:
         raise ValueError("; ".join(bad))
+    import multiprocessing as mp
+    if (workers or 1) > 1 and scheduler is None and mp.current_process().daemon:
+        # a daemonic process (a multiprocessing Pool's or a Dask worker) may not start the
+        # worker processes: everything runs here, and the time shares are set for one
+        workers = 1
     if strategy == "parts" or (strategy == "auto" and instance.has_radio
                                and len(instance.cells) > max_part_cells):
         from ..decompose.solve import solve_decomposed
