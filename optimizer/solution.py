@@ -146,13 +146,12 @@ def write_instance_folder(out: Path, mark: str, files: dict[str, str]) -> Path:
     """Write an instance folder whole ({file name: text}) through a folder beside ``out``,
     replacing only what :func:`check_instance_out` allows. Returns ``out``."""
     out = Path(out)
-    check_instance_out(out, mark)
     tmp = tmp_folder(out)
     try:
         for name, text in files.items():
             with open(tmp / name, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
-        check_instance_out(out, mark)
+        check_instance_out(out, mark)  # what the folder holds now, just before the rename
         put_folder(tmp, out, marker="instance.toml")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

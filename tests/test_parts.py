@@ -212,7 +212,15 @@ def test_a_part_that_fails_keeps_the_finished_parts(tmp_path, monkeypatch):
     assert s["decomposition"]["parts_with_a_plan"] == ["part-0"]
     out = sol.write(tmp_path / "out")
     cells = pd.read_csv(out / "cells.csv")
-    assert len(cells) and set(cells.cell.str[-2:]) == {cells.cell.iloc[0][-2:]}  # one copy
+    # one copy of tiny, at its optimum (instances/tiny/README.md): N5 built and awake in the
+    # day only, M4 awake always, E4 asleep always
+    sfx = cells.cell.iloc[0][-2:]
+    assert set(cells.cell.str[-2:]) == {sfx}
+    awake = cells.pivot(index="cell", columns="period", values="awake")
+    assert awake.loc[f"N5{sfx}"].tolist() == [0, 1, 0]
+    assert awake.loc[f"M4{sfx}"].tolist() == [1, 1, 1]
+    assert awake.loc[f"E4{sfx}"].tolist() == [0, 0, 0]
+    assert cells[cells.cell == f"N5{sfx}"].built.eq(1).all()
     # the command: exit 1, the failed part named, the finished part written
     from typer.testing import CliRunner
 

@@ -14,7 +14,6 @@ import math
 import numbers
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -247,28 +246,18 @@ def comparison_table(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=cols)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        from ..solution import umask
-        os.chmod(tmp, 0o666 & ~umask())  # as open() would make it (mkstemp makes it private)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_comparison(table: pd.DataFrame, out: Path, options: dict | None = None) -> None:
-    """``out/comparison.csv`` and ``out/comparison.json``, each written atomically."""
-    _atomic_write(out / "comparison.csv", table.to_csv(index=False, float_format="%.10g"))
+    """``out/comparison.csv`` and ``out/comparison.json`` (``out`` is the folder that
+    :func:`compare` renames into place whole)."""
+    (out / "comparison.csv").write_text(table.to_csv(index=False, float_format="%.10g"),
+                                        encoding="utf-8")
     rows = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
              for k, v in rec.items()} for rec in table.astype(object).where(table.notna(), None)
             .to_dict(orient="records")]
     doc = {"order": list(table.scenario), "columns": list(table.columns), "rows": rows,
            "options": {k: v for k, v in (options or {}).items()}}
-    _atomic_write(out / "comparison.json", json.dumps(doc, indent=1, default=str) + "\n")
+    (out / "comparison.json").write_text(json.dumps(doc, indent=1, default=str) + "\n",
+                                         encoding="utf-8")
 
 
 def failed(table: pd.DataFrame) -> pd.DataFrame:
