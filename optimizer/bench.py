@@ -1,19 +1,20 @@
-"""Benchmark: where the time and memory of a solve go, per instance size.
+"""Benchmark: the gap each instance size reaches in a limit, and where the time goes.
 
 ``run_bench(sizes, out)`` generates (or reuses) a seeded synthetic city per size, then runs
-each instance in a fresh Python process, so that peak memory is that of one size alone, and
-times every stage of ``netopt solve``: loading the folder, building the Pyomo model, the
-hand-off to HiGHS (standard-form compilation), the status-quo LP used as the MIP start, the
-HiGHS MIP solve, extraction of the result tables and writing the results folder.
-
-It writes ``out/bench.json`` and ``out/bench.md`` and returns the rows. Figures are described
-in docs/performance.md.
+each instance in a fresh Python process (so that peak memory is that one's alone) with a
+time limit, or a work limit (``work``: the same run on any machine), and records its plan,
+bound and gap and how the wall time splits: the dual ascent, HiGHS in the main process
+(LPs pricing and repairing plans, a joint search), HiGHS in the worker processes (the
+polish; summed over them, so it may exceed the wall time), and everything else in the main
+process (local search, tables, baselines). It writes ``out/bench.json`` (every figure and
+the versions) and ``out/bench.md`` and returns the rows. docs/performance.md keeps them.
 """
 from __future__ import annotations
 
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -22,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MILAN = ROOT / "instances" / "milan"
 
-SECONDS = ("load_seconds", "build_seconds", "handoff_seconds", "baseline_seconds",
-           "solve_seconds", "extract_seconds", "write_seconds", "wall_seconds")
-KEYS = ("instance", "sites", "cells", "areas", "links", "periods", "columns", "rows", "nonzeros",
-        "binaries", "status", "objective", "bound", "gap", "import_seconds", *SECONDS,
-        "other_seconds", "non_solver_seconds", "non_solver_share", "peak_mb", "error")
+KEYS = ("label", "instance", "sites", "cells", "areas", "links", "periods", "workers",
+        "time_limit_s", "work", "status", "objective", "bound", "gap", "savings_pct",
+        "dual_iterations", "load_seconds", "wall_seconds", "dual_seconds", "highs_seconds",
+        "highs_main_seconds", "highs_worker_seconds", "other_seconds", "write_seconds",
+        "peak_mb", "worker_peak_mb", "error")
 
 
 def _say(msg: str) -> None:
@@ -42,118 +43,74 @@ def _peak_mb() -> float:
                     return int(line.split()[1]) / 1024.0
     except OSError:
         pass
-    import resource
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kb / (1024.0 * 1024.0) if sys.platform == "darwin" else kb / 1024.0
 
 
 def measure(instance: str | Path, results: str | Path, *, mip_gap: float = 0.01,
-            time_limit_s: float = 600, threads: int | None = None, workers: int = 2) -> dict:
-    """Load, solve and write one instance in this process; return the row of figures.
+            time_limit_s: float | None = 600, work: int | None = None,
+            workers: int = 2) -> dict:
+    """Load, solve and write one instance in this process; return its row (KEYS).
 
     Meant to run in a fresh process (see :func:`run_bench`) so that ``peak_mb`` is this
-    instance's alone.
-    """
-    t_all = time.perf_counter()
-    import importlib
-
-    # imports (scipy for propagation, Pyomo, highspy) are timed apart: about 1-2 s, once per
-    # process, paid by the command line but not part of any stage
-    pkg = __package__ or "optimizer"
-    for mod in ("instance", "instance.propagation", "solve", "formulation"):
-        importlib.import_module(f"{pkg}.{mod}")
-    import highspy  # noqa: F401
-    import pyomo.environ  # noqa: F401
-    from .instance import load_instance
-    S = importlib.import_module(f"{pkg}.solve")  # the module (the package exports a function)
-    import_seconds = time.perf_counter() - t_all
-
+    instance's alone; ``worker_peak_mb`` is the largest finished child's (the polish)."""
+    from . import load_instance, solve
     t0 = time.perf_counter()
     inst = load_instance(instance)
     load_seconds = time.perf_counter() - t0
-
-    sizes: dict = {}
-    run_solver = S.run_solver
-
-    def counting_run_solver(built, opts, **kw):  # record the compiled model's size
-        res, cm, bres = run_solver(built, opts, **kw)
-        if cm is not None:
-            sizes.update(columns=int(len(cm.colmap)), rows=int(cm.n_rows),
-                         nonzeros=int(cm.A.nnz), binaries=int(cm.integer.sum()))
-        return res, cm, bres
-
-    S.run_solver = counting_run_solver
-    try:
-        sol = S.solve(inst, mip_gap=mip_gap, time_limit_s=time_limit_s, threads=threads,
-                      workers=workers)
-    finally:
-        S.run_solver = run_solver
+    sol = solve(inst, mip_gap=mip_gap, time_limit_s=None if work else time_limit_s,
+                work=work, workers=workers)
     s = sol.summary
-
     t0 = time.perf_counter()
     sol.write(Path(results))
     write_seconds = time.perf_counter() - t0
-
     info = inst.summary()
+    tm = s.get("timing") or {}
     row = {k: None for k in KEYS}
     row.update(
         instance=inst.name, sites=info.get("sites"), cells=info.get("cells"),
         areas=info.get("areas"), links=info.get("coverage_links"), periods=info.get("periods"),
-        **sizes, status=s["status"], objective=s["objective"], bound=s["bound"],
-        gap=s["mip_gap"], import_seconds=import_seconds, load_seconds=load_seconds,
-        **{k: float(s[k]) for k in ("build_seconds", "handoff_seconds", "baseline_seconds",
-                                    "solve_seconds", "extract_seconds")},
-        write_seconds=write_seconds,
-    )
-    # end to end (load + solve() + write); the imports before it are not counted
-    wall = load_seconds + float(s["wall_seconds"]) + write_seconds
-    row["wall_seconds"] = wall
-    # solver time: the joint solve, the status-quo LP and the period solves (decompose/periods)
-    solver = row["solve_seconds"] + row["baseline_seconds"] + float(s.get("periods_solver_seconds") or 0.0)
-    named = sum(row[k] for k in SECONDS if k != "wall_seconds")
-    row["other_seconds"] = max(wall - named, 0.0)
-    row["non_solver_seconds"] = wall - solver
-    row["non_solver_share"] = (wall - solver) / wall if wall > 0 else None
-    row["process_seconds"] = time.perf_counter() - t_all
-    row["peak_mb"] = _peak_mb()
+        workers=workers, time_limit_s=None if work else time_limit_s, work=work,
+        status=s["status"], objective=s["objective"], bound=s["bound"], gap=s["mip_gap"],
+        savings_pct=s.get("savings_pct"), dual_iterations=s.get("dual_iterations"),
+        load_seconds=load_seconds, wall_seconds=s.get("wall_seconds"),
+        dual_seconds=tm.get("dual_seconds"), highs_seconds=tm.get("highs_seconds"),
+        highs_main_seconds=tm.get("highs_main_seconds"),
+        highs_worker_seconds=tm.get("highs_worker_seconds"),
+        other_seconds=tm.get("other_seconds"), write_seconds=write_seconds,
+        peak_mb=_peak_mb(),
+        worker_peak_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0 or None)
+    if s.get("strategy") == "parts":
+        d = s.get("decomposition") or {}
+        row["worker_peak_mb"] = max((d.get("worker_peak_mb") or {}).values(), default=None)
     return row
 
 
-def _run_child(instance: Path, results: Path, row_file: Path, *, mip_gap, time_limit_s,
-               threads, workers=2) -> dict:
+def _run_child(instance: Path, results: Path, row_file: Path, **opts) -> dict:
     args = json.dumps({"instance": str(instance), "results": str(results),
-                       "row_file": str(row_file), "mip_gap": mip_gap,
-                       "time_limit_s": time_limit_s, "threads": threads,
-                       "workers": workers})
+                       "row_file": str(row_file), **opts})
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     row_file.unlink(missing_ok=True)
-    t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "optimizer.bench", args], env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    seconds = time.perf_counter() - t0
     if proc.returncode == 0 and row_file.exists():
-        row = json.loads(row_file.read_text(encoding="utf-8"))
-    else:
-        row = {k: None for k in KEYS}
-        row["instance"] = instance.name
-        row["status"] = "error"
-        tail = (proc.stderr or "").strip().splitlines()[-3:]
-        row["error"] = f"exit {proc.returncode}: " + " | ".join(tail)
-    row["process_seconds"] = seconds
+        return json.loads(row_file.read_text(encoding="utf-8"))
+    row = {k: None for k in KEYS}
+    row["instance"] = instance.name
+    row["status"] = "error"
+    tail = (proc.stderr or "").strip().splitlines()[-3:]
+    row["error"] = f"exit {proc.returncode}: " + " | ".join(tail)
     return row
 
 
-def run_bench(sizes, out, *, mip_gap: float = 0.01, time_limit_s: float = 600,
-              threads: int | None = None, milan: bool = False, seed: int = 0,
-              workers: int = 2, instances: list | tuple = ()) -> list[dict]:
-    """Time and measure a solve of a generated city of each size (and Milan if ``milan``, and
-    every folder in ``instances``).
-
-    Each instance runs in a fresh process. Writes ``out/bench.json`` and ``out/bench.md``
-    and returns one dict per instance (keys in :data:`KEYS`; seconds are wall-clock, memory
-    is the child's peak resident set in MB).
-    """
+def run_bench(sizes, out, *, mip_gap: float = 0.01, time_limit_s: float | None = 600,
+              work: int | None = None, milan: bool = False, seed: int = 0,
+              workers: int = 2, instances: list | tuple = (), on_row=None) -> list[dict]:
+    """Solve a generated city of each size in ``sizes`` (sites; about 2.25 cells each), and
+    Milan if ``milan``, and every folder in ``instances``, each in a fresh process, with
+    ``time_limit_s`` or (given) ``work``. Writes ``out/bench.json`` and ``out/bench.md``;
+    ``on_row(row)`` is called as each finishes. Returns the rows (keys in :data:`KEYS`)."""
     from .instance.generate import generate_city
 
     out = Path(out)
@@ -170,25 +127,22 @@ def run_bench(sizes, out, *, mip_gap: float = 0.01, time_limit_s: float = 600,
         jobs.append((f"city-{n}", folder))
     if milan:
         jobs.append(("milan", MILAN))
-    for folder in instances:  # any instance folders, e.g. instances/milan-dc, instances/china
+    for folder in instances:  # any instance folders, e.g. instances/milan-dc
         jobs.append((Path(folder).name, Path(folder).resolve()))
-
     rows: list[dict] = []
+    limit = f"work {work}" if work else f"time limit {time_limit_s:g} s"
     for label, folder in jobs:
-        _say(f"{label}: solving (gap {mip_gap:g}, time limit {time_limit_s:g} s)")
+        _say(f"{label}: solving ({limit}, {workers} workers)")
         row = _run_child(folder, out / "results" / label, out / f".row-{label}.json",
-                         mip_gap=mip_gap, time_limit_s=time_limit_s, threads=threads,
-                         workers=workers)
+                         mip_gap=mip_gap, time_limit_s=time_limit_s, work=work, workers=workers)
         row["label"] = label
         rows.append(row)
         if row.get("error"):
             _say(f"{label}: FAILED {row['error']}")
-        else:
-            _say(f"{label}: {row['status']} gap {_fmt_pct(row['gap'])}  "
-                 f"wall {row['wall_seconds']:.1f} s  HiGHS {row['solve_seconds']:.1f} s  "
-                 f"status-quo LP {row['baseline_seconds']:.1f} s  "
-                 f"non-solver {_fmt_pct(row['non_solver_share'])}  peak {row['peak_mb']:.0f} MB")
-        _write(out, rows, mip_gap=mip_gap, time_limit_s=time_limit_s, threads=threads, seed=seed)
+        if on_row is not None:
+            on_row(row)
+        _write(out, rows, mip_gap=mip_gap, time_limit_s=time_limit_s, work=work, seed=seed,
+               workers=workers)
         (out / f".row-{label}.json").unlink(missing_ok=True)
     return rows
 
@@ -202,37 +156,39 @@ def _meta(**opts) -> dict:
         except PackageNotFoundError:
             return None
     return {"python": platform.python_version(), "pyomo": v("pyomo"), "highspy": v("highspy"),
-            "netopt": v("netopt"), "cpus": os.cpu_count(), "machine": platform.machine(), **opts}
+            "numpy": v("numpy"), "netopt": v("netopt"), "cpus": os.cpu_count(),
+            "machine": platform.machine(), **opts}
 
 
-def _fmt_pct(x) -> str:
-    return "-" if x is None else f"{100 * x:.2f} %" if x < 1e6 else "inf"
+HEAD = ("instance", "cells", "limit", "status", "plan", "bound", "gap", "wall s", "dual s",
+        "HiGHS s (main + workers)", "other s", "peak MB (main / worker)")
 
 
-def _fmt(x, nd=2) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, float):
-        return f"{x:.{nd}f}"
-    return str(x)
+def table_rows(rows: list[dict]) -> list[list[str]]:
+    """The bench's rows as strings, one list per instance, in the order of HEAD."""
+    def num(x, nd=1):
+        return "-" if x is None else f"{x:,.{nd}f}"
+
+    def sig(x):
+        return "-" if x is None else f"{x:,.6g}"
+    out = []
+    for r in rows:
+        limit = f"work {r['work']:,}" if r.get("work") else (
+            f"{r['time_limit_s']:g} s" if r.get("time_limit_s") else "none")
+        out.append([
+            str(r.get("label") or r.get("instance")), num(r.get("cells"), 0), limit,
+            str(r.get("status")), sig(r.get("objective")), sig(r.get("bound")),
+            "-" if r.get("gap") is None else f"{100 * r['gap']:.2f} %",
+            num(r.get("wall_seconds")), num(r.get("dual_seconds")),
+            f"{num(r.get('highs_main_seconds'))} + {num(r.get('highs_worker_seconds'))}",
+            num(r.get("other_seconds")),
+            f"{num(r.get('peak_mb'), 0)} / {num(r.get('worker_peak_mb'), 0)}"])
+    return out
 
 
 def markdown_table(rows: list[dict]) -> str:
-    head = ("instance", "sites", "cells", "areas", "links", "columns", "rows", "binaries",
-            "status", "objective", "gap", "load s", "build s", "hand-off s", "status-quo LP s",
-            "HiGHS s", "extract s", "write s", "wall s", "non-solver share", "peak MB")
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for r in rows:
-        obj = r.get("objective")
-        cells = [r.get("label") or r.get("instance"), *(_fmt(r.get(k)) for k in (
-            "sites", "cells", "areas", "links", "columns", "rows", "binaries", "status")),
-            "-" if obj is None else f"{obj:.6g}", _fmt_pct(r.get("gap")),
-            *(_fmt(r.get(k)) for k in ("load_seconds", "build_seconds", "handoff_seconds",
-                                        "baseline_seconds", "solve_seconds", "extract_seconds",
-                                        "write_seconds", "wall_seconds")),
-            _fmt_pct(r.get("non_solver_share")),
-            "-" if r.get("peak_mb") is None else f"{r['peak_mb']:.0f}"]
-        lines.append("| " + " | ".join(cells) + " |")
+    lines = ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
+    lines += ["| " + " | ".join(r) + " |" for r in table_rows(rows)]
     return "\n".join(lines) + "\n"
 
 
@@ -241,17 +197,17 @@ def _write(out: Path, rows: list[dict], **opts) -> None:
                                     + "\n", encoding="utf-8")
     (out / "bench.md").write_text(
         "# netopt bench\n\n"
-        f"gap {opts['mip_gap']:g}, time limit {opts['time_limit_s']:g} s, threads "
-        f"{opts['threads'] if opts['threads'] is not None else 'default'}; "
-        "wall = load + build + hand-off + status-quo LP + HiGHS + extract + write (+ small "
-        "glue; Python imports, 1-2 s per process, are not counted); non-solver share = (wall - HiGHS - status-quo LP - period solves) / wall.\n\n"
-        + markdown_table(rows), encoding="utf-8")
+        "wall: the solve from the loaded instance to its Solution; dual: the dual ascent; "
+        "HiGHS: in the main process (LPs pricing and repairing plans, a joint search) + in "
+        "the worker processes (the polish, summed over them); other: the rest of the main "
+        "process (local search, tables, baselines).\n\n" + markdown_table(rows),
+        encoding="utf-8")
 
 
 if __name__ == "__main__":  # the child process of run_bench
     a = json.loads(sys.argv[1])
     r = measure(a["instance"], a["results"], mip_gap=a["mip_gap"],
-                time_limit_s=a["time_limit_s"], threads=a["threads"],
+                time_limit_s=a["time_limit_s"], work=a.get("work"),
                 workers=a.get("workers", 2))
     Path(a["row_file"]).write_text(json.dumps(r), encoding="utf-8")
 

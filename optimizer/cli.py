@@ -405,13 +405,13 @@ def import_orlib_cmd(file: Path = typer.Argument(..., help="OR-Library capNN.txt
 
 
 @app.command()
-def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts"),
-          out: Path = typer.Option(Path("results/bench"), "--out"),
-          mip_gap: float = typer.Option(0.01, "--mip-gap"),
-          time_limit: float = typer.Option(600, "--time-limit"),
-          threads: Optional[int] = typer.Option(None, "--threads"),
+def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="generated cities to solve, by number of sites (about 2.25 cells each)"),
+          out: Path = typer.Option(Path("results/bench"), "--out", help="folder for bench.json, bench.md and the results"),
+          mip_gap: float = typer.Option(0.01, "--mip-gap", help="relative gap at which a solve stops early (0.01 = 1 %)"),
+          time_limit: float = typer.Option(600, "--time-limit", help="seconds per instance"),
+          work: Optional[int] = typer.Option(None, "--work", min=1, help="work units per instance instead of seconds (the same result on any machine)"),
           milan: bool = typer.Option(False, "--milan", help="also solve instances/milan"),
-          workers: int = typer.Option(2, "--workers", min=1, help="processes for period solves"),
+          workers: int = typer.Option(2, "--workers", min=1, help="processes per solve"),
           instance: list[Path] = typer.Option([], "--instance", help="also bench this instance folder (repeatable)"),
           orlib: bool = typer.Option(False, "--orlib", help="only the OR-Library published optima, seconds each"),
           scale: Optional[str] = typer.Option(None, "--scale", help="only the scaling benchmark: cell counts, e.g. 1000,10000,100000"),
@@ -419,7 +419,7 @@ def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts
           part_cells: int = typer.Option(1500, "--part-cells", help="scaling: largest part (cells)"),
           scale_workers: str = typer.Option("1,2", "--scale-workers", help="scaling: worker counts"),
           scale_time_limit: Optional[float] = typer.Option(None, "--scale-time-limit", help="scaling: seconds for the whole solve, shared by the parts (instead of --part-seconds)")):
-    """Time build, hand-off, solve, extraction and writing on generated instances."""
+    """Solve instances of several sizes and report each one's gap and where its time went."""
     from .bench import run_bench, run_orlib_bench
 
     def counts(flag: str, text: str, least: int) -> list[int]:
@@ -430,22 +430,32 @@ def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="site counts
         if not out or min(out) < least:
             _fail(f"{flag} must list numbers of at least {least}, got {text!r}")
         return out
-    _check_options(time_limit, mip_gap, threads)
+    _check_options(time_limit, mip_gap)
     if scale:
         from .bench_scale import run_scale_bench
-        rows = run_scale_bench(counts("--scale", scale, 2), out,
-                               seconds_per_1000_cells=part_seconds, max_part_cells=part_cells,
-                               workers=tuple(counts("--scale-workers", scale_workers, 1)),
-                               time_limit_s=scale_time_limit)
-        typer.echo(json.dumps(rows, indent=1))
+        run_scale_bench(counts("--scale", scale, 2), out, seconds_per_1000_cells=part_seconds,
+                        max_part_cells=part_cells,
+                        workers=tuple(counts("--scale-workers", scale_workers, 1)),
+                        time_limit_s=scale_time_limit)
+        typer.echo(f"wrote {out / 'scale.md'} and {out / 'scale.json'}")
         return
     if orlib:
-        typer.echo(json.dumps(run_orlib_bench(out), indent=1))
+        run_orlib_bench(out)
+        typer.echo(f"wrote {out / 'orlib.md'} and {out / 'orlib.json'}")
         return
-    rows = run_bench(counts("--sizes", sizes, 2), out, instances=instance, mip_gap=mip_gap,
-                     time_limit_s=time_limit, threads=threads, milan=milan,
+    from .bench import HEAD, table_rows
+    rows = run_bench(counts("--sizes", sizes, 2) if sizes else [], out, instances=instance,
+                     mip_gap=mip_gap, time_limit_s=time_limit, work=work, milan=milan,
                      workers=workers)
-    typer.echo(json.dumps(rows, indent=1))
+    from rich.console import Console
+    from rich.table import Table
+    t = Table(*HEAD, title="netopt bench")
+    for r in table_rows(rows):
+        t.add_row(*r)
+    Console().print(t)
+    typer.echo(f"wrote {out / 'bench.json'} and {out / 'bench.md'}")
+    if any(r.get("error") for r in rows):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -39,7 +39,8 @@ def test_small_optimum_by_hand(small):
 
 def test_options_reach_highs(small):
     inst = optimizer.load_instance(small)
-    sol = optimizer.solve(inst, mip_gap=0.25, threads=1, seed=11, time_limit_s=17)
+    sol = optimizer.solve(inst, mip_gap=0.25, threads=1, seed=11, time_limit_s=17,
+                          strategy="monolithic")
     opts = {line.split(" = ")[0]: line.split(" = ")[1] for line in sol.log.splitlines()
             if " = " in line}
     # read back from HiGHS's own option report in the log, not from our own dict
@@ -49,8 +50,16 @@ def test_options_reach_highs(small):
     # the limit covers the whole solve: HiGHS gets what the status-quo LP left of 17 s
     assert 16 < float(opts["time_limit"]) <= 17
     # the instance's [solver] table is used when no override is given
-    sol = optimizer.solve(inst)
+    sol = optimizer.solve(inst, strategy="monolithic")
     assert "mip_rel_gap = 0\n" in sol.log
+    # the pipeline's joint search (on a model this small) gets them too; on tiny the dual
+    # leaves a gap for it (on small it proves the status quo optimal at once)
+    sol = optimizer.solve(optimizer.load_instance(ROOT / "instances" / "tiny"), threads=1,
+                          seed=11, time_limit_s=17, mip_gap=0.0)
+    opts = {line.split(" = ")[0]: line.split(" = ")[1] for line in sol.log.splitlines()
+            if " = " in line}
+    assert float(opts["mip_rel_gap"]) == 0.0 and int(opts["random_seed"]) == 11
+    assert 10 < float(opts["time_limit"]) <= 17
 
 
 def test_time_limit_keeps_incumbent_or_reports_none(milan_copy):
@@ -205,12 +214,12 @@ def test_solve_where_stdout_has_no_file(small):
 
 def _solve_in_pool_worker(path):
     import optimizer as o
-    s = o.solve(o.load_instance(path), strategy="periods", workers=2, mip_gap=0.0).summary
+    s = o.solve(o.load_instance(path), workers=2, mip_gap=0.0).summary
     return s["status"], s["objective"]
 
 
 def test_workers_inside_a_pool_worker(tmp_path):
-    # a Pool's worker is daemonic and may not start processes: the periods run in it
+    # a Pool's worker is daemonic and may not start processes: the polish runs in it
     import multiprocessing as mp
     with mp.get_context("spawn").Pool(1) as pool:
         status, obj = pool.apply(_solve_in_pool_worker, (str(ROOT / "instances" / "tiny"),))

@@ -27,70 +27,33 @@ def solve_part(instance: Instance, objective: str, options: dict) -> Solution:
     return solve(instance, objective=objective, **options)
 
 
-def _period_args(options: dict, T: int, share: float = 1.0) -> dict:
-    """solve_periods / plan_by_periods arguments from a part's options: each period (group)
-    solve gets ``share`` of the part's limit divided by the number of solves."""
-    tl = options.get("time_limit_s")
-    G = min(options.get("period_groups") or T, T)
-    return dict(mip_gap=(options.get("mip_gap") or 1e-4) / 2,
-                time_limit_s=None if tl is None else max(share * tl / G, 1.0),
-                threads=options.get("threads") or 1, seed=options.get("seed"),
-                groups=options.get("period_groups"))
-
-
-def _part_summary(status: str, plan, bound=None) -> dict:
+def _part_summary(status: str, seconds: float, bound=None) -> dict:
     return {"status": status, "bound": bound, "objective": None,
-            "solve_seconds": round(plan.solver_seconds, 4), "build_seconds": 0.0,
-            "solver": "highs", "wall_seconds": round(plan.seconds, 4)}
+            "solve_seconds": round(seconds, 4), "build_seconds": 0.0,
+            "solver": "highs", "wall_seconds": round(seconds, 4)}
 
 
 def plan_part(instance: Instance, objective: str, options: dict) -> Solution:
-    """A part's plan alone, for a plan version (its bound comes from the bound version): the
-    periods (or groups of periods) planned and completed on one period model, without the
-    part's joint model (optimizer.decompose.periods.plan_by_periods). Where the period split
-    does not apply, the whole part is solved."""
-    from .periods import applies, plan_by_periods
-    if not applies(instance):
-        return solve_part(instance, objective, options)
-    status, cells, areas, plan = plan_by_periods(
-        instance, objective, **_period_args(options, instance.time.periods, PLAN_SHARE))
-    return Solution(summary=_part_summary(status, plan),
-                    tables={} if cells is None else {"cells": cells, "areas": areas})
+    """A part's plan alone, for a plan version (its bound comes from the bound version):
+    the pipeline (optimizer.solve.pipeline) on the part, its status-quo baseline only
+    where the split is exact."""
+    return solve_part(instance, objective, options)
 
 
 PARTS_SHARE = 0.8  # of the time left after the split: at 0.9 the 100k-cell run overran by 58 s (docs/performance.md)
-PLAN_SHARE = 0.8  # of a plan version's limit for its period solves; the rest: the flow LPs
 
 
 def bound_part(instance: Instance, objective: str, options: dict) -> Solution:
-    """A part's bound alone: its periods solved apart (optimizer.decompose.periods), whose
-    bounds add up to a valid bound; no joint search, no tables. Where the period split does
-    not apply, the whole part is solved."""
-    from .periods import applies, solve_periods
-    if not applies(instance):
-        return solve_part(instance, objective, options)
-    plan = solve_periods(instance, objective, **_period_args(options, instance.time.periods),
-                         need="bound")
-    st = plan.statuses
-    status = ("infeasible" if "infeasible" in st else "optimal" if all(x == "optimal" for x in st)
-              else "feasible" if plan.bound is not None else "time_limit_no_solution")
-    return Solution(summary=_part_summary(status, plan, plan.bound))
+    """A part's bound alone: the Lagrangian dual of its radio model
+    (optimizer.decompose.lagrange), no plan, no tables."""
+    import time as _t
 
-
-SOLVE_SECONDS_PER_CELL = 0.0025  # a one-period model's root LP and first cuts: about 3 s at
-# 1,439 cells x 1 period (netopt generate --sites 667, docs/decomposition.md)
-
-
-def period_groups(T: int, tl: float | None, cells: int, role: str) -> int | None:
-    """How many period solves fit a part's time limit ``tl`` (None: one per period). A bound
-    takes one solve per group in all of its limit; a plan one per group in PLAN_SHARE of it; a
-    whole part two per group (its plan and its bound) in half of it (the joint search has
-    the other half)."""
-    if tl is None or T <= 1:
-        return None
-    per = max(2.0, SOLVE_SECONDS_PER_CELL * cells)
-    fit = {"bound": tl / per, "plan": PLAN_SHARE * tl / per}.get(role, 0.5 * tl / (2 * per))
-    return None if fit >= T else max(int(fit), 1)
+    from ..solve.pipeline import dual_bound
+    t0 = _t.perf_counter()
+    tl, work = options.get("time_limit_s"), options.get("work")
+    bound = dual_bound(instance, objective, seconds=tl, work=work)
+    return Solution(summary=_part_summary("feasible" if bound is not None else "error",
+                                          _t.perf_counter() - t0, bound))
 
 
 def account(inst: Instance, cells: pd.DataFrame | None, dc_load: np.ndarray | None = None,
@@ -165,13 +128,16 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
                      seed: int | None = None, workers: int | None = None,
                      scheduler: str | None = None, seconds_per_1000_cells: float | None = None,
                      threads: int | None = None, solver: str | None = None,
-                     baseline: bool = True, progress=None, cut: str = "bisect") -> Solution:
+                     baseline: bool = True, progress=None, cut: str = "bisect",
+                     work: int | None = None) -> Solution:
     """Split ``inst`` (optimizer.decompose.parts), solve the parts, merge one plan.
 
     ``cut`` ("bisect" or "louvain") is how a component above ``max_cells`` is cut.
     ``time_limit_s`` is for the whole run: the parts share it in proportion to their cells.
     ``seconds_per_1000_cells`` instead gives each part solve a limit of its own (the same
     work whatever the number of workers: the benchmark's speed-up measure).
+    ``work`` instead shares a work limit (optimizer.solve.solve) among the parts by their
+    cells: a run that does not depend on the machine.
     ``workers`` / ``scheduler`` run the parts on Dask (optimizer.decompose.run); otherwise
     they run one after another in this process. Returns a Solution whose summary has a valid
     ``bound`` (or ``None`` with ``bound_note``) and ``decomposition`` details.
@@ -197,7 +163,7 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
         budget = max(PARTS_SHARE * (time_limit_s - (time.perf_counter() - t_wall)), 1.0)
     # a part solve's share of the budget is its share of the cells to solve (small parts
     # count as 50 cells: their fixed costs of building and starting dominate)
-    work = sum(max(p.cells, 50) * (2 if (p.plan is not None or (
+    cells_work = sum(max(p.cells, 50) * (2 if (p.plan is not None or (
         p.kind == "radio" and set(p.instance.sites.region) & shared_regions(inst, kind, sp.parts))) else 1)
         for p in radio)
     if dc and budget is not None:
@@ -209,15 +175,19 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
         if seconds_per_1000_cells is not None:
             tl = max(seconds_per_1000_cells * cells / 1000.0, 2.0)
         else:
-            tl = None if budget is None else max(budget * W * max(cells, 50) / max(work, 1), 1.0)
+            tl = None if budget is None else max(budget * W * max(cells, 50) / max(cells_work, 1), 1.0)
         extra = dict(common)
         if role == "plan":  # the bound comes from the part's other version
-            extra.update(period_need="plan", baseline=baseline and sp.exact)
-        groups = period_groups(inst.time.periods, tl, cells, role)
-        return dict(time_limit_s=tl, mip_gap=mip_gap, seed=seed, threads=threads,
-                    explain=False, workers=1, max_part_cells=10**9, period_groups=groups,
-                    # the whole-part solve needs the period bound; a plan version only a plan
-                    strategy="periods" if role == "whole" or groups else "auto", **extra)
+            extra.update(baseline=baseline and sp.exact)
+        pw = None
+        if work is not None:  # the work shared like time: in proportion to the cells
+            pw = max(int(work * max(cells, 50) / max(cells_work, 1)), 1)
+        opt = dict(time_limit_s=None if pw is not None else tl, mip_gap=mip_gap, seed=seed,
+                   threads=threads, explain=False, workers=1, max_part_cells=10**9,
+                   strategy="auto", work=pw, **extra)
+        if role == "bound":
+            opt = dict(time_limit_s=opt["time_limit_s"], work=pw)
+        return opt
 
     bound_sols: dict[str, Solution] = {}
     plan_sols: dict[str, Solution] = {}
@@ -225,7 +195,7 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     if dc:
         say("data centres")
         d = solve_part(dc[0].instance, kind, dict(time_limit_s=dc_time, mip_gap=mip_gap, seed=seed,
-                                                  explain=False, **common))
+                                                  explain=False, strategy="monolithic", **common))
         bound_sols["datacentres"] = plan_sols["datacentres"] = d
     # every part with shared costs and full capacities (its bound is valid; where it has no
     # boundary cell it is also the part's plan), and the plan versions with shared capacities

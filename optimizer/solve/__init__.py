@@ -144,36 +144,7 @@ def plan_bounds(built: BuiltModel, cm: CompiledModel, plan):
     return lb[cm.colmap], ub[cm.colmap]
 
 
-# Shares of the time limit (docs/performance.md, Milan 600 s): the periods' bound hardly
-# moves after their root (12 s -> 25 s per period: +0.04 %), while re-planning the periods
-# with the union of their builds fixed (refine) brings the plan down most.
-PERIODS_SHARE = 0.4  # of the time left after the build and the baselines
-REFINE_SHARE = 0.75  # of the time then left (less the plan's LP): 45 % of the whole on Milan
-# grouped periods (no refinement): half of the limit, the joint search the rest (Milan, 600 s:
-# 4.1 % gap at 50 %, 4.7 % at 80 %, before the refinement)
-PERIODS_SHARE_GROUPS = 0.5
-# with a time limit, instances of at least this many cells skip the joint search, which
-# never reached its first node on whole-city Milan (2,736 cells) in the 90 s it got; their
-# periods get PERIODS_SHARE_LARGE of the time left and the refinement REFINE_SHARE_LARGE of
-# the rest. Whole-city Milan, 600 s: 15.3 % gap against 24.8 % with the joint search. On the
-# generated 1,000-site city (2,245 cells) the same gave 18.7 % against 16.6 %, so the
-# threshold lies between the two (docs/performance.md)
-LARGE_CELLS = 2500
-PERIODS_SHARE_LARGE = 0.55
-REFINE_SHARE_LARGE = 0.95
 from ..decompose.parts import PARTS_CELLS  # noqa: E402  "auto" splits above it (docs/decomposition.md)
-
-
-def _use_periods(instance, built, opts, strategy: str) -> bool:
-    from ..decompose.periods import applies
-    if strategy not in ("auto", "monolithic", "periods", "parts"):
-        raise ValueError(f"strategy must be auto, monolithic, periods or parts, got {strategy!r}")
-    if strategy == "monolithic" or opts.solver != "highs" or not applies(instance):
-        return False
-    if opts.time_limit_s is not None and strategy == "auto" and \
-            PERIODS_SHARE * opts.time_limit_s / instance.time.periods < 1.0:
-        return False  # too little time for one-second period solves: one joint search
-    return strategy == "periods" or int(built.builder.bounds()[2].sum()) > 2000
 
 
 def plan_values(built: BuiltModel, values: np.ndarray) -> np.ndarray:
@@ -203,6 +174,69 @@ def plan_values(built: BuiltModel, values: np.ndarray) -> np.ndarray:
             wake = np.maximum(a - np.roll(a, 1, axis=1), 0.0)
             v[r["v"].cols(np.arange(r["v"].n))] = wake.reshape(-1)
     return v
+
+
+def _solve_pipeline(instance, kind, opts, *, workers, work, baseline, explain, say, t_wall):
+    """Instances with a radio part: optimizer.solve.pipeline, then the Solution."""
+    from ..formulation import _check_locks
+    from .finish import joint_search, radio_solution
+    _check_locks(instance)
+    from .pipeline import JOINT_BINARIES, solve_radio
+    binaries = len(instance.cells) * (instance.time.periods + 1)
+    small = binaries <= JOINT_BINARIES
+    plan, bound, asc, d, pl, clock, details = solve_radio(
+        instance, kind, opts, workers=workers, work=work, progress=say, baseline=baseline,
+        small=small)
+    log = ""
+    if small and (plan is None or bound is None or plan.objective - bound
+                                       > (opts.mip_gap or 0.0) * max(abs(plan.objective), 1e-9)):
+        # small enough for HiGHS's own branch and bound to finish what the pipeline left
+        say("joint search")
+        t = time.perf_counter()
+        deadline = None if opts.time_limit_s is None or work is not None else \
+            t_wall + opts.time_limit_s
+        o = opts if work is None else opts.merged(time_limit_s=None)
+        jp, jb, res = joint_search(instance, kind, o.merged(threads=opts.threads), pl, plan,
+                                   deadline=deadline)
+        clock.highs_extra += res.solve_seconds
+        clock.phases["joint_search"] = time.perf_counter() - t
+        log = res.log
+        if res.status == "infeasible" and plan is None:
+            return _infeasible(instance, kind, opts, explain, say, t_wall, res)
+        if jp is not None and jp.objective is not None and (
+                plan is None or plan.objective is None or jp.objective < plan.objective):
+            plan = jp
+        if jb is not None and np.isfinite(jb):
+            bound = jb if bound is None else max(bound, jb)
+    if plan is None or plan.objective is None:
+        # no plan: the instance may be infeasible; HiGHS on the whole model says
+        res, _, _ = run_solver(build_model(instance, kind), opts)
+        if res.status == "infeasible":
+            return _infeasible(instance, kind, opts, explain, say, t_wall, res)
+    sq = pl.price(pl.status_quo()) if baseline else None
+    return radio_solution(instance, kind, opts, pl, plan, bound, clock, details,
+                          baseline=baseline, sq=sq, t_wall=t_wall, solver_log=log)
+
+
+def _infeasible(instance, kind, opts, explain, say, t_wall, res) -> Solution:
+    diagnosis = []
+    if explain:
+        say("diagnose")
+        diagnosis = diagnose_infeasible(instance, opts)
+    summary = {"instance": instance.name, "status": "infeasible", "objective_kind": kind,
+               "objective": None, "bound": None, "mip_gap": None}
+    summary.update({k: None for k in (
+        "energy_kwh", "grid_energy_kwh", "carbon_t", "cost_cny", "ran_energy_kwh",
+        "dc_energy_kwh", "transport_energy_kwh", "renewable_share", "cells_built",
+        "cells_retired", "dcs_open", "baseline_energy_kwh", "savings_pct")})
+    summary.update({"solve_seconds": round(res.solve_seconds, 4), "build_seconds": 0.0,
+                    "wall_seconds": round(time.perf_counter() - t_wall, 4), "solver": "highs",
+                    "solver_version": highs_version(), "package_version": package_version(),
+                    "solver_message": res.message, "solver_options": res.options,
+                    "seed": opts.seed, "diagnosis": diagnosis, "baselines": {},
+                    "strategy": "pipeline", "warnings": list(instance.warnings)})
+    summary["input_sha256"] = input_hash(instance)
+    return Solution(summary=summary, tables={}, log=res.log, diagnosis=diagnosis)
 
 
 def _solve_baselines(instance, built: BuiltModel, cm: CompiledModel, opts: SolverOptions) -> dict:
@@ -243,44 +277,52 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
           solver: str | None = None, verbose: bool = False, baseline: bool = True,
           explain: bool = True, strategy: str = "auto", workers: int | None = None,
           scheduler: str | None = None, max_part_cells: int = PARTS_CELLS,
-          period_groups: int | None = None, period_need: str = "both",
-          progress=None) -> Solution:
+          work: int | None = None, progress=None) -> Solution:
     """Find the plan of least energy (or grid energy, carbon, cost) for ``instance``.
 
     Options override the instance's ``[solver]`` table: ``time_limit_s`` (s), ``mip_gap``
     (relative, 0.01 = 1 %), ``threads``, ``seed``, ``solver`` ("highs" or any Pyomo solver
-    name). ``objective`` overrides ``[objective] kind``. ``baseline`` also evaluates the
-    status quo (existing cells always awake, nothing built or retired); ``explain`` re-solves
-    an infeasible instance with penalised slacks to name the areas and periods that cannot be
-    served. ``strategy``: "monolithic" hands the joint model to the solver at once;
-    "periods" first solves each period alone (optimizer.decompose.periods) for a valid bound
-    and a strong MIP start, in ``workers`` processes; "auto" (default) uses periods where
-    they apply and the model has more than 2,000 binaries (not when the limit would give each
-    period under a second); "parts" splits the instance into
-    independent parts of at most ``max_part_cells`` cells (optimizer.decompose.parts), solved
-    on Dask with ``workers`` local processes or on the cluster at ``scheduler``, and merged;
-    "auto" does so above ``max_part_cells`` cells. Inside a daemonic process (a Pool's or
-    a Dask worker), which may not start processes, ``workers`` counts as 1. ``period_groups``
-    solves the periods in
-    that many groups of similar demand instead of one by one (a weaker bound and plan for
-    less time; optimizer.decompose.periods); ``period_need="plan"`` skips the groups' bound
-    solves where only the plan is wanted. ``progress(stage)`` is called with each stage
-    name.
+    name). ``objective`` overrides ``[objective] kind``. ``work`` limits the solve by work
+    units (dual iterations and HiGHS branch-and-bound nodes) instead of seconds: the same
+    instance and options then give the same plan on any machine, whatever its load.
+    ``baseline`` also evaluates the status quo (existing cells always awake, nothing built
+    or retired) and the threshold sleep rule; ``explain`` re-solves an infeasible instance
+    with penalised slacks to name the areas and periods that cannot be served.
+
+    ``strategy``: "auto" (default) runs the pipeline of optimizer.solve.pipeline (a
+    Lagrangian bound, a plan guided by it, HiGHS's polish) on instances with a radio part,
+    and splits instances of more than ``max_part_cells`` cells into parts solved on Dask
+    (``workers`` local processes, or the cluster at ``scheduler``); "monolithic" hands the
+    whole model to the solver at once; "parts" always splits. ``workers`` processes share
+    the pipeline's HiGHS polish. Inside a daemonic process (a Pool's or a Dask worker),
+    which may not start processes, ``workers`` counts as 1.
+
+    ``progress(update)`` is called with an :class:`~optimizer.solve.pipeline.Update` (its
+    stage, elapsed seconds, and the plan, bound and gap so far) as the solve goes.
 
     Returns a :class:`~optimizer.solution.Solution`; yearly figures in kWh, t CO2 and CNY.
     """
-    say = progress or (lambda stage: None)
+    from .pipeline import Update
+    raw = progress or (lambda u: None)
+    t_start = time.perf_counter()
+
+    def say(u):
+        raw(u if isinstance(u, Update) else Update(str(u), time.perf_counter() - t_start))
     kind = objective or instance.objective
     from ..instance.schema import OBJECTIVES
     if kind not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {kind!r}")
+    if strategy not in ("auto", "monolithic", "parts"):
+        raise ValueError(f"strategy must be auto, monolithic or parts, got {strategy!r}")
     bad = option_problems(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, seed=seed)
+    if work is not None and (isinstance(work, bool) or not isinstance(work, int) or work < 1):
+        bad.append(f"work must be a whole number of units, at least 1, got {work!r}")
     if bad:
         raise ValueError("; ".join(bad))
     import multiprocessing as mp
     if (workers or 1) > 1 and scheduler is None and mp.current_process().daemon:
         # a daemonic process (a multiprocessing Pool's or a Dask worker) may not start the
-        # worker processes: everything runs here, and the time shares are set for one
+        # worker processes: everything runs here
         workers = 1
     if strategy == "parts" or (strategy == "auto" and instance.has_radio
                                and len(instance.cells) > max_part_cells):
@@ -288,61 +330,19 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
         return solve_decomposed(instance, kind, max_cells=max_part_cells,
                                 time_limit_s=time_limit_s if time_limit_s is not None else instance.solver.time_limit_s,
                                 mip_gap=mip_gap, seed=seed, workers=workers, scheduler=scheduler,
-                                threads=threads, solver=solver, baseline=baseline, progress=say)
+                                threads=threads, solver=solver, baseline=baseline, progress=say,
+                                work=work)
     opts = options_for(instance, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
                        seed=seed, solver=solver).merged(verbose=verbose)
     t_wall = time.perf_counter()
+    if strategy == "auto" and opts.solver == "highs" and instance.has_radio \
+            and not instance.has_datacentres:
+        return _solve_pipeline(instance, kind, opts, workers=workers or 1, work=work,
+                               baseline=baseline, explain=explain, say=say, t_wall=t_wall)
     say("build")
     built = build_model(instance, kind)
-    plan = prepared = deadline = None
-    if _use_periods(instance, built, opts, strategy):
-        from ..decompose.periods import refine_periods, solve_periods
-        # the model is compiled and the baselines evaluated first: their time is known
-        # before the periods' share of what is left is set
-        prepared = prepare(built, opts, warm_start=baseline, instance=instance)
-        say("periods")
-        T = instance.time.periods
-        w = workers or 1
-        # periods solved one by one are refined; groups (parts short of time) are not
-        refine = period_groups is None or period_groups >= T
-        large = opts.time_limit_s is not None and len(instance.cells) >= LARGE_CELLS
-        per = None
-        if opts.time_limit_s is not None:
-            deadline = t_wall + opts.time_limit_s
-            left = deadline - time.perf_counter()
-            # the periods' share of what is left; the refinement and the joint search seeded
-            # with their plan get the rest (docs/performance.md)
-            share = PERIODS_SHARE_GROUPS if not refine else \
-                PERIODS_SHARE_LARGE if large else PERIODS_SHARE
-            per = max(share * left * w / min(period_groups or T, T), 1.0)
-        plan = solve_periods(instance, kind, mip_gap=(opts.mip_gap or 0) / 2, time_limit_s=per,
-                             threads=1 if w > 1 else opts.threads, seed=opts.seed, workers=w,
-                             groups=period_groups, need=period_need)
-        again = None
-        if deadline is not None:
-            # what is left, less the plan's LP on the joint model (as long as the slowest
-            # baseline LP, which has the same size) and a share for the joint search
-            lp = max([r.solve_seconds for r, _ in prepared[2].values() if r is not None],
-                     default=0.0)
-            again = (REFINE_SHARE_LARGE if large else REFINE_SHARE) * (
-                deadline - time.perf_counter() - 1.5 * lp) * w / T
-        if refine and plan.complete and (again is None or again >= 1.0) and not (
-                plan.bound is not None and plan.objective is not None
-                and _gap(plan.objective, plan.bound) <= (opts.mip_gap or 0)):
-            say("refine")
-            plan = refine_periods(instance, kind, plan, time_limit_s=again,
-                                  mip_gap=(opts.mip_gap or 0) / 2,
-                                  threads=1 if w > 1 else opts.threads, seed=opts.seed, workers=w)
     say("solve")
-    if plan is not None and "infeasible" in plan.statuses:
-        # a relaxation of the joint model is infeasible, hence the joint model too
-        res, cm, bres = SolveResult(status="infeasible", solver="highs",
-                                    solver_version=highs_version(),
-                                    message=f"period {plan.statuses.index('infeasible')} alone is infeasible"), None, None
-    else:
-        res, cm, bres = run_solver(built, opts, warm_start=baseline, plan=plan, instance=instance,
-                                   prepared=prepared, deadline=deadline,
-                                   search=plan is None or not large)
+    res, cm, bres = run_solver(built, opts, warm_start=baseline, instance=instance)
     base_seconds = sum(r.solve_seconds for r, _ in (bres or {}).values() if r is not None)
     summary = {
         "instance": instance.name, "status": res.status, "objective_kind": kind,
@@ -372,13 +372,7 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
         "handoff_seconds": round(res.handoff_seconds, 4),
         "extract_seconds": round(extract_seconds, 4),
         "baseline_seconds": round(base_seconds, 4),
-        "periods_seconds": round(plan.seconds, 4) if plan is not None else None,
-        "periods_bound": plan.bound if plan is not None else None,
-        "periods_objective": plan.objective if plan is not None else None,
-        "periods_statuses": ({k: plan.statuses.count(k) for k in sorted(set(plan.statuses))}
-                             if plan is not None else None),
-        "periods_solver_seconds": round(plan.solver_wall_seconds, 4) if plan is not None else 0.0,
-        "strategy": "periods" if plan is not None else "monolithic",
+        "strategy": "monolithic",
         "wall_seconds": round(time.perf_counter() - t_wall, 4),
         "solver": res.solver,
         "solver_version": res.solver_version or (highs_version() if res.solver == "highs" else ""),

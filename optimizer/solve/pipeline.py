@@ -1,0 +1,393 @@
+"""The solve pipeline for instances with a radio part: a bound, a plan, a polish.
+
+1. **Bound** (optimizer.decompose.lagrange): the Lagrangian dual of the radio model, by
+   subgradient ascent; every iterate is a valid lower bound and its subproblem solutions
+   say which cells are worth waking.
+2. **Plan** (optimizer.decompose.primal): the cells the recent subproblems wake, made
+   feasible (cover, repair) and improved by local search (drop, swaps, unbuild); a quick
+   version early gives the ascent a target, the full one follows it.
+3. **Polish** (optimizer.decompose.polish): HiGHS re-plans each period with the plan's
+   builds fixed, from the plan, only the cells the dual ever woke set free; in ``workers``
+   processes.
+4. **Joint search** where HiGHS's own branch and bound wins: models small enough
+   (``JOINT_BINARIES``) get the whole MIP, started from the plan, to the requested gap.
+
+The reported bound is the best valid one (the dual's, or HiGHS's on the joint model) and the
+gap is the plan's against it. A time limit is shared by the phases (``SHARES``); a work
+limit (``work``: dual iterations plus HiGHS branch-and-bound nodes) instead makes the run
+independent of the machine and its load, so it gives the same plan every time.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..decompose.lagrange import RadioDual, ascend
+from ..decompose.primal import Plan, Planner
+
+# Shares of a time limit (after the preparation), measured on shipped Milan with 600 s and
+# 60 s (docs/performance.md): the dual's bound rises steeply for its first few thousand
+# iterations and slowly after; the heuristic plan takes a few seconds to a minute; HiGHS's
+# polish of the periods gains for as long as it gets.
+BOUND_SHARE = 0.2  # dual ascent before the plan
+PLAN_SHARE = 0.15  # the heuristic plan with its swaps
+QUICK_ITERATIONS = 200  # iterations before the first quick plan (the ascent's first target)
+# with a work limit: its share for dual iterations; the rest are HiGHS nodes in the polish
+WORK_DUAL_SHARE = 0.4
+# models with at most this many binaries get HiGHS's joint branch and bound after the plan
+# (tests' instances, tiny); shipped Milan (15,936) is far past where it stalls
+JOINT_BINARIES = 2000
+# seconds kept for the final pricing, tables and baselines, per 1,000 cells
+FINISH_SECONDS_PER_1000_CELLS = 1.5
+
+
+@dataclass
+class Update:
+    """What a running solve reports: its stage, elapsed seconds, the best plan's objective,
+    the best bound, and the gap between them (None until known)."""
+    stage: str
+    elapsed_s: float = 0.0
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+
+    def __str__(self) -> str:
+        parts = [self.stage]
+        if self.objective is not None:
+            parts.append(f"plan {self.objective:.6g}")
+        if self.bound is not None:
+            parts.append(f"bound {self.bound:.6g}")
+        if self.gap is not None:
+            parts.append(f"gap {100 * self.gap:.2f} %")
+        return "  ".join(parts)
+
+
+@dataclass
+class Clock:
+    """Where the time of a solve goes: seconds of the dual ascent, inside HiGHS in this
+    process (LPs that price and repair plans, a joint search, a polish run here), inside
+    HiGHS in the worker processes (the polish), and the rest of the wall time here (the
+    heuristics' local search, tables, baselines)."""
+    t0: float = field(default_factory=time.perf_counter)
+    dual: float = 0.0
+    highs_workers: float = 0.0
+    phases: dict = field(default_factory=dict)
+    highs_base: float = field(default_factory=lambda: _lp_seconds())
+    highs_extra: float = 0.0  # HiGHS here outside lp(): joint search, in-process polish
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    @property
+    def highs_main(self) -> float:
+        return _lp_seconds() - self.highs_base + self.highs_extra
+
+    def record(self) -> dict:
+        wall = self.elapsed()
+        main = self.highs_main
+        return {"wall_seconds": round(wall, 4), "dual_seconds": round(self.dual, 4),
+                "highs_seconds": round(main + self.highs_workers, 4),
+                "highs_main_seconds": round(main, 4),
+                "highs_worker_seconds": round(self.highs_workers, 4),
+                "other_seconds": round(max(wall - self.dual - main, 0.0), 4),
+                "phases": {k: round(v, 4) for k, v in self.phases.items()}}
+
+
+def _lp_seconds() -> float:
+    from ..decompose.primal import HIGHS_SECONDS
+    return HIGHS_SECONDS[0]
+
+
+class Budget:
+    """A time limit (``seconds`` from the clock's start) or a work limit (``work`` units:
+    dual iterations and HiGHS nodes), or neither (run each phase to its end)."""
+
+    def __init__(self, clock: Clock, seconds: float | None, work: int | None):
+        self.clock, self.seconds, self.work = clock, seconds, work
+
+    @property
+    def timed(self) -> bool:
+        return self.seconds is not None and self.work is None
+
+    def deadline(self, share_end: float) -> float | None:
+        """perf_counter() at which the phase ending at ``share_end`` of the time left after
+        preparation must stop (None without a time limit)."""
+        if not self.timed:
+            return None
+        return self.clock.t0 + self.start + share_end * (self.seconds - self.start - self.reserve)
+
+    def end(self) -> float | None:
+        if not self.timed:
+            return None
+        return self.clock.t0 + self.seconds - self.reserve
+
+    start = 0.0  # seconds of preparation before the shares start
+    reserve = 0.0  # seconds kept for the finish
+
+
+def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = None,
+                progress=None, baseline: bool = True, small: bool = False):
+    """Plan ``inst`` (radio part) with the pipeline of this module. ``small``: a model for
+    HiGHS's joint branch and bound, which follows: only the quick bound and plan here.
+    Returns (plan, bound, ascent, dual, planner, clock, details) for
+    :func:`optimizer.solve.finish.radio_solution`."""
+    clock = Clock()
+    budget = Budget(clock, opts.time_limit_s, work)
+    say = progress or (lambda u: None)
+    gap_goal = opts.mip_gap or 0.0
+    seed = opts.seed or 0
+    details: dict = {"work": work}
+
+    # ---- preparation: the dual's arrays, the planner, today's network as the first plan
+    say(Update("prepare", clock.elapsed()))
+    d = RadioDual(inst, kind)
+    pl = Planner(d)
+    best = pl.price(pl.status_quo())
+    best.source = "status quo"
+    if best.objective is None:
+        best = None
+    details["status_quo_plan"] = None if best is None else best.objective
+    budget.start = clock.elapsed()
+    budget.reserve = FINISH_SECONDS_PER_1000_CELLS * d.C / 1000.0 + 1.0
+
+    bound = [-np.inf]
+
+    def target():
+        return best.objective if best is not None else max(abs(bound[0]), 1.0) * 2.0
+
+    def report(stage):
+        b = bound[0] if np.isfinite(bound[0]) else None
+        obj = best.objective if best is not None else None
+        gap = None
+        if obj is not None and b is not None:
+            gap = max(obj - b, 0.0) / max(abs(obj), 1e-9)
+        say(Update(stage, clock.elapsed(), obj, b, gap))
+
+    def done() -> bool:
+        if best is None or not np.isfinite(bound[0]):
+            return False
+        return (best.objective - bound[0]) / max(abs(best.objective), 1e-9) <= gap_goal
+
+    # ---- 1. bound: dual ascent, with a quick plan early as its target
+    total_iters = None if work is None else max(int(WORK_DUAL_SHARE * work), 1)
+    last = [time.perf_counter()]
+
+    def on_step(a, m, s):
+        bound[0] = max(bound[0], a.bound)
+        if time.perf_counter() - last[0] > 1.0:
+            last[0] = time.perf_counter()
+            report("bound")
+
+    t = time.perf_counter()
+    first = QUICK_ITERATIONS if total_iters is None else min(QUICK_ITERATIONS, total_iters)
+    asc = ascend(d, target=target, iterations=first, deadline=budget.deadline(BOUND_SHARE / 2),
+                 on_step=on_step)
+    clock.dual += time.perf_counter() - t
+    bound[0] = max(bound[0], asc.bound)
+    t = time.perf_counter()
+    quick = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=False)
+    clock.phases["quick_plan"] = time.perf_counter() - t
+    best = _better(best, quick)
+    report("bound")
+    if small:
+        details["dual_iterations"] = asc.iterations
+        details["bound_dual"] = bound[0] if np.isfinite(bound[0]) else None
+        details["plan_source"] = best.source if best is not None else None
+        return best, details["bound_dual"], asc, d, pl, clock, details
+    if not done():
+        t = time.perf_counter()
+        rest = None if total_iters is None else max(total_iters - asc.iterations, 0)
+        stall = None if (budget.timed or total_iters is not None) else 1e-6
+        asc = _ascend_more(d, asc, target, rest, budget.deadline(BOUND_SHARE), on_step, stall)
+        clock.dual += time.perf_counter() - t
+        bound[0] = max(bound[0], asc.bound)
+    clock.phases["bound"] = clock.dual
+    details["dual_iterations"] = asc.iterations
+    report("plan")
+
+    # ---- 2. plan: from the subproblems' cells, with swaps among the cells they woke
+    if not done():
+        t = time.perf_counter()
+        ever = np.any(asc.recent, axis=0)
+        plan = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=True, promising=ever,
+                            deadline=budget.deadline(BOUND_SHARE + PLAN_SHARE))
+        clock.phases["plan"] = time.perf_counter() - t
+        best = _better(best, plan)
+        report("polish")
+
+    # ---- 3. polish: HiGHS per period, builds fixed, the dual's cells free
+    if best is not None and not done() and inst.ran.allow_sleep:
+        t = time.perf_counter()
+        ever = np.any(asc.recent, axis=0) | asc.solution.awake
+        nodes = None
+        if work is not None:
+            nodes = max(int((1 - WORK_DUAL_SHARE) * work / max(d.T, 1)), 1)
+        polished, highs_s, inline = polish_plan(inst, kind, pl, best, ever, workers=workers,
+                                                deadline=budget.end(), nodes=nodes, seed=seed)
+        if inline:
+            clock.highs_extra += highs_s
+        else:
+            clock.highs_workers += highs_s
+        clock.phases["polish"] = time.perf_counter() - t
+        best = _better(best, polished)
+        report("polish")
+    details["bound_dual"] = bound[0] if np.isfinite(bound[0]) else None
+    details["plan_source"] = best.source if best is not None else None
+    return best, (bound[0] if np.isfinite(bound[0]) else None), asc, d, pl, clock, details
+
+
+def _ascend_more(d, asc, target, iterations, deadline, on_step, stall):
+    """Continue the ascent ``asc``: for ``iterations`` more, until ``deadline``, or (no
+    limit) until ``stall`` relative gain over the last 500 iterations."""
+    if stall is None:
+        return ascend(d, target=target, iterations=iterations, deadline=deadline,
+                      on_step=on_step, state=asc)
+    while True:
+        before = asc.bound
+        asc = ascend(d, target=target, iterations=500, on_step=on_step, state=asc)
+        if asc.bound - before <= stall * max(abs(asc.bound), 1.0):
+            return asc
+
+
+def _better(a: Plan | None, b: Plan | None) -> Plan | None:
+    if b is None or b.objective is None:
+        return a
+    if a is None or a.objective is None or b.objective < a.objective - 1e-9 * max(1.0, abs(a.objective)):
+        return b
+    return a
+
+
+# ---------------------------------------------------------------------------- the polish
+
+_PM = {}  # the worker process's period model, built once
+
+
+def _polish_init(inst, kind):
+    from ..decompose.polish import PeriodModel, cell_xy
+    pm = PeriodModel(inst, kind)
+    _PM["pm"], _PM["xy"] = pm, cell_xy(inst, pm.ix)
+
+
+def _polish_job(args):
+    from ..decompose.polish import polish_period
+    t, built, awake, free, seconds, nodes, seed, wall_deadline = args
+    pm = _PM["pm"]
+    # the deadline crosses processes as wall-clock time
+    deadline = None if wall_deadline is None else \
+        time.perf_counter() + (wall_deadline - time.time())
+    aw, obj, spent, finished = polish_period(pm, t, built, awake, free, xy=_PM["xy"],
+                                             seconds=seconds, nodes=nodes, seed=seed,
+                                             deadline=deadline)
+    return t, aw, obj, spent, finished
+
+
+# a period re-solve shorter than this is not started (its HiGHS set-up would be most of it)
+POLISH_MIN_SECONDS = 1.0
+
+
+def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, workers: int,
+                deadline: float | None, nodes: int | None, seed: int):
+    """Polish every period of ``plan`` (optimizer.decompose.polish) in ``workers``
+    processes, busiest periods first. With a ``deadline`` each period's re-solve gets the
+    time left shared among the periods not done yet (so time a quick period leaves goes to
+    the others), and periods HiGHS did not finish are polished again while time remains.
+    Returns (the plan, priced; HiGHS seconds summed over the processes; whether they ran
+    in this process)."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+    T = pl.T
+    built = plan.built
+    awake = plan.awake.copy()
+    W = max(1, min(workers, T))
+    wall = None if deadline is None else time.time() + (deadline - time.perf_counter())
+    spent = 0.0
+    todo = [int(t) for t in np.argsort(-pl.d.D.sum(axis=0), kind="stable")]
+    rnd = 0
+    inline = W == 1 or mp.current_process().daemon
+    ex = None if inline else ProcessPoolExecutor(
+        max_workers=W, mp_context=mp.get_context("spawn"), initializer=_polish_init,
+        initargs=(inst, kind))
+    if inline:
+        _polish_init(inst, kind)
+    try:
+        while todo:
+            again = []
+            running = {}
+
+            def job(t):
+                secs = None
+                if wall is not None:
+                    left = wall - time.time()
+                    secs = left * W / (len(todo) + len(running) + 1)
+                    if secs < POLISH_MIN_SECONDS:
+                        return None
+                return (t, built, awake[:, t], free[:, t] | awake[:, t], secs, nodes,
+                        seed + rnd, wall)
+            while todo or running:
+                while todo and len(running) < (1 if inline else W):
+                    t = todo.pop(0)
+                    j = job(t)
+                    if j is None:
+                        todo.clear()
+                        break
+                    if inline:
+                        running[t] = _polish_job(j)
+                    else:
+                        running[ex.submit(_polish_job, j)] = t
+                if not running:
+                    break
+                if inline:
+                    results = list(running.values())
+                    running.clear()
+                else:
+                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    results = [f.result() for f in done]
+                    for f in done:
+                        running.pop(f)
+                for t, aw, obj, s, finished in results:
+                    awake[:, t] = aw
+                    spent += s
+                    if not finished:
+                        again.append(t)
+            rnd += 1
+            todo = again if wall is not None else []
+    finally:
+        if ex is not None:
+            ex.shutdown(cancel_futures=True)
+    built = pl.d.fixed | (built & awake.any(axis=1))
+    out = pl.price(Plan(built, awake, source="polish"))
+    return out, spent, inline
+
+
+def dual_bound(inst, kind: str, *, seconds: float | None = None, work: int | None = None):
+    """A lower bound on ``inst``'s optimum from the Lagrangian dual alone (a bound version
+    of a split instance's part): a quick plan gives the ascent its target, which then runs
+    ``seconds``, ``work`` iterations, or (neither) until it stalls. None when the dual
+    cannot be formed (no radio part)."""
+    if not inst.has_radio:
+        return None
+    t0 = time.perf_counter()
+    d = RadioDual(inst, kind)
+    pl = Planner(d)
+    best = [pl.price(pl.status_quo())]
+    top = [None]
+
+    def target():
+        b = best[0].objective if best[0] is not None else None
+        return b if b is not None else max(abs(top[0] or 1.0), 1.0) * 2.0
+
+    def on_step(a, m, s):
+        top[0] = a.bound
+    iters = None if work is None else max(int(work), 1)
+    deadline = None if seconds is None or work is not None else t0 + seconds
+    first = QUICK_ITERATIONS if iters is None else min(QUICK_ITERATIONS, iters)
+    asc = ascend(d, target=target, iterations=first, deadline=deadline, on_step=on_step)
+    quick = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=False)
+    best[0] = _better(best[0] if best[0].objective is not None else None, quick) or best[0]
+    rest = None if iters is None else max(iters - asc.iterations, 0)
+    stall = None if (deadline is not None or iters is not None) else 1e-6
+    asc = _ascend_more(d, asc, target, rest, deadline, on_step, stall)
+    return asc.bound
