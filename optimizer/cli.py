@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -88,14 +89,43 @@ def _check_options(time_limit=None, mip_gap=None, threads=None, seed=None) -> No
 
 
 def _progress(verbose: bool):
-    """A rich status line on a terminal, plain lines otherwise."""
+    """Progress of a solve: on a terminal a live line (rich) with the stage, elapsed time
+    and the plan, bound and gap as they improve; elsewhere a plain line per stage and at
+    most one every 10 s within one. Returns (callback, stop)."""
+    from .solve.pipeline import Update
     if sys.stderr.isatty() and not verbose:
         from rich.console import Console
         console = Console(stderr=True)
-        status = console.status("starting")
+        status = console.status("netopt: starting")
         status.start()
-        return (lambda stage: status.update(f"netopt: {stage}")), status.stop
-    return (lambda stage: typer.echo(f"netopt: {stage}", err=True)), (lambda: None)
+
+        def show(u):
+            status.update(f"netopt: {_line(u)}")
+        return show, status.stop
+    last = {"stage": None, "t": 0.0}
+
+    def plain(u):
+        stage = u.stage if isinstance(u, Update) else str(u)
+        now = time.perf_counter()
+        if stage != last["stage"] or now - last["t"] >= 10.0:
+            last.update(stage=stage, t=now)
+            typer.echo(f"netopt: {_line(u)}", err=True)
+    return plain, (lambda: None)
+
+
+def _line(u) -> str:
+    """One progress line: stage, elapsed, plan, bound and gap (what is known so far)."""
+    from .solve.pipeline import Update
+    if not isinstance(u, Update):
+        return str(u)
+    out = f"{u.stage:<8} {u.elapsed_s:7.1f} s"
+    if u.objective is not None:
+        out += f"  plan {u.objective:,.6g}"
+    if u.bound is not None:
+        out += f"  bound {u.bound:,.6g}"
+    if u.gap is not None:
+        out += f"  gap {100 * u.gap:.2f} %"
+    return out
 
 
 @app.command()
@@ -139,18 +169,22 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
           verbose: bool = typer.Option(False, "--verbose", "-v", help="show the solver log"),
           fmt: str = typer.Option("csv", "--format", help="csv, or csv,parquet"),
           no_baseline: bool = typer.Option(False, "--no-baseline", help="skip the baselines (status quo, threshold rule, nearest data centre)"),
-          strategy: str = typer.Option("auto", "--strategy", help="auto | monolithic | periods | parts"),
-          workers: int = typer.Option(1, "--workers", min=1, help="processes for the period solves, or Dask workers for parts"),
+          work: Optional[int] = typer.Option(None, "--work", min=1, help="work units (dual iterations and HiGHS nodes) instead of seconds: the same plan on any machine"),
+          strategy: str = typer.Option("auto", "--strategy", help="auto | monolithic | parts"),
+          workers: int = typer.Option(1, "--workers", min=1, help="processes for HiGHS's polish, or Dask workers for parts"),
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address for parts (tcp://host:port)"),
           max_part_cells: int = typer.Option(3000, "--max-part-cells", min=1, help="largest part when splitting (cells)")):
     """Solve an instance and write its results folder."""
-    if strategy not in ("auto", "monolithic", "periods", "parts"):
-        _fail(f"--strategy must be auto, monolithic, periods or parts, got {strategy!r}")
+    if strategy not in ("auto", "monolithic", "parts"):
+        _fail(f"--strategy must be auto, monolithic or parts, got {strategy!r}")
     _check_options(time_limit, mip_gap, threads, seed)
     if strategy == "monolithic" and workers > 1:
-        _fail("--workers needs --strategy periods, parts or auto (a monolithic solve is one "
-              "process)")
-    if scheduler is not None and strategy in ("monolithic", "periods"):
+        _fail("--workers needs --strategy auto or parts (a monolithic solve is one process)")
+    if strategy == "monolithic" and work is not None:
+        _fail("--work needs --strategy auto or parts (a monolithic solve is limited in seconds)")
+    if work is not None and time_limit is not None:
+        _fail("--work and --time-limit exclude each other (a run is limited by one of them)")
+    if scheduler is not None and strategy == "monolithic":
         _fail("--scheduler needs --strategy parts or auto (only parts run on a Dask cluster)")
     if scheduler is not None and workers > 1:
         _fail("--workers and --scheduler exclude each other (the cluster has its own workers)")
@@ -168,7 +202,7 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
         sol = run(inst, objective=objective, time_limit_s=time_limit, mip_gap=mip_gap,
                   threads=threads, seed=seed, solver=solver, verbose=verbose, progress=say,
                   baseline=not no_baseline, strategy=strategy, workers=workers,
-                  scheduler=scheduler, max_part_cells=max_part_cells)
+                  scheduler=scheduler, max_part_cells=max_part_cells, work=work)
     except RunError as e:  # the Dask scheduler cannot be used
         stop()
         _fail(f"{instance}: {e}")
@@ -226,8 +260,9 @@ def pareto(instance: Path = typer.Argument(..., help="instance folder"),
            out: Optional[Path] = typer.Option(None, "--out", help="folder (default results/<name>-pareto-<x>-<y>)"),
            time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds per solve"),
            mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="relative, per solve"),
-           threads: Optional[int] = typer.Option(None, "--threads"),
-           seed: Optional[int] = typer.Option(None, "--seed")):
+           threads: Optional[int] = typer.Option(None, "--threads", help="HiGHS threads per solve"),
+           seed: Optional[int] = typer.Option(None, "--seed", help="HiGHS random seed"),
+           work: Optional[int] = typer.Option(None, "--work", min=1, help="branch-and-bound nodes per solve instead of seconds (one thread; the same front on any machine)")):
     """Trace the Pareto front of two criteria (epsilon-constraint) and plot it."""
     from .scenarios.pareto import CRITERIA
     from .scenarios.pareto import pareto as trace
@@ -245,7 +280,7 @@ def pareto(instance: Path = typer.Argument(..., help="instance folder"),
     say, stop = _progress(False)
     try:
         front = trace(inst, x, y, points, time_limit_s=time_limit, mip_gap=mip_gap,
-                      threads=threads, seed=seed, progress=say)
+                      threads=threads, seed=seed, progress=say, work=work)
     except RuntimeError as e:
         _fail(f"{instance}: {e}", 1)
     finally:
@@ -271,7 +306,8 @@ def compare(base: Path = typer.Argument(..., help="instance folder (or scenario 
             mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="relative, 0.01 = 1 %"),
             threads: Optional[int] = typer.Option(None, "--threads",
                                                   help="per run (default 1 with several workers)"),
-            seed: Optional[int] = typer.Option(None, "--seed"),
+            seed: Optional[int] = typer.Option(None, "--seed", help="random seed of every run"),
+            work: Optional[int] = typer.Option(None, "--work", min=1, help="work units per run instead of seconds: reruns give the same numbers"),
             fmt: str = typer.Option("csv", "--format", help="csv, or csv,parquet"),
             workers: Optional[int] = typer.Option(None, "--workers", min=1,
                                                   help="runs solved at once on a local Dask cluster "
@@ -298,7 +334,7 @@ def compare(base: Path = typer.Argument(..., help="instance folder (or scenario 
     try:
         table = run_compare(base, scenarios, out, objective=objective, time_limit_s=time_limit,
                             mip_gap=mip_gap, threads=threads, seed=seed, formats=formats,
-                            workers=w, scheduler=scheduler, progress=tick)
+                            workers=w, scheduler=scheduler, progress=tick, work=work)
     except RunError as e:
         stop()
         _fail(f"compare: {e}")

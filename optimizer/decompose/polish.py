@@ -23,6 +23,7 @@ import pandas as pd
 # periods (653 cells, 300-400 of them free) are solved whole (docs/performance.md)
 WHOLE_CELLS = 700
 NEIGHBOURHOOD_CELLS = 340
+NEIGHBOURHOOD_SECONDS = 4.0  # HiGHS's limit on one neighbourhood
 # HiGHS 1.16 presolve, given a MIP start while most binaries are fixed, has valued the
 # start below its true objective (34,273 against 34,386 kWh/yr on a Milan hour), pruned
 # with that value, and returned the start as "optimal" under a wrong objective. Switching
@@ -165,9 +166,10 @@ def polish_period(pm: PeriodModel, t: int, built: np.ndarray, awake: np.ndarray,
                   log: list | None = None):
     """Re-plan period t of a plan (``built``, ``awake`` (cells,) bool) with HiGHS, only the
     ``free`` cells' awake state free; returns (awake, the period's objective, HiGHS
-    seconds, finished: HiGHS proved its last problems optimal). ``seconds`` / ``nodes``
-    limit each HiGHS solve (nodes: a limit that does not depend on the machine, for
-    reproducible runs); ``deadline`` ends the polish."""
+    seconds, finished: HiGHS proved its last problems optimal). ``seconds`` is the
+    period's time (a whole-period solve gets all of it, a neighbourhood at most
+    NEIGHBOURHOOD_SECONDS), ``nodes`` a limit on each HiGHS solve that does not depend on
+    the machine (reproducible runs); ``deadline`` ends the polish in any case."""
     from ..solve.highs import solve_compiled
     from ..solve.options import SolverOptions
     base = pm.price(t, built, awake)
@@ -182,6 +184,9 @@ def polish_period(pm: PeriodModel, t: int, built: np.ndarray, awake: np.ndarray,
     whole = len(cells) <= WHOLE_CELLS or xy is None
     rng = np.random.default_rng(seed + t)
     rounds = 1 if whole else 3
+    if seconds is not None:
+        end = time.perf_counter() + seconds
+        deadline = end if deadline is None else min(deadline, end)
     for rnd in range(rounds):
         if whole:
             groups = [cells]
@@ -191,7 +196,7 @@ def polish_period(pm: PeriodModel, t: int, built: np.ndarray, awake: np.ndarray,
             groups = neighbourhoods(xy @ rot, cells, NEIGHBOURHOOD_CELLS)
         better = False
         for g in groups:
-            lim = seconds
+            lim = None if whole or (seconds is None and nodes is not None) else NEIGHBOURHOOD_SECONDS
             if deadline is not None:
                 left = deadline - time.perf_counter()
                 if left < 0.2:

@@ -362,19 +362,21 @@ class Planner:
         1/T of its build if it is not built) per Mbps of capacity. The LP spreads traffic
         thinly over many sleeping cells, so each round wakes only those it loads most (at
         least half as much as the most loaded, by share of capacity) and solves again with
-        them awake; after ``rounds`` every cell still used is woken."""
+        them awake (only costs change: HiGHS starts from the last basis); after ``rounds``
+        every cell still used is woken."""
         d, ix, T = self.d, self.ix, self.T
         flows = np.zeros((self.L, T))
         may = self.allowed & (built | d.free)
         for t in range(T):
             aw = awake[:, t].copy()
+            flp = _FlowLP(self, t, may)
             for r in range(rounds + 1):
                 on = np.zeros(d.S, bool)
                 np.logical_or.at(on, ix.cell_site, aw)
                 extra = np.where(aw, 0.0, cc["awake"][:, t]
                                  + np.where(on[ix.cell_site], 0.0, cc["overhead"][ix.cell_site, t])
                                  + np.where(built | aw, 0.0, cc["build"] / T))
-                f = self._flow_lp(t, may, cc["per_mbps"][:, t] + extra / ix.cap)
+                f = flp.solve(cc["per_mbps"][:, t] + extra / ix.cap)
                 if f is None:
                     return None, None, None
                 use = np.bincount(ix.l_cell, weights=f, minlength=self.C) / ix.cap
@@ -388,41 +390,6 @@ class Planner:
             awake[:, t] = aw
         built = built | awake.any(axis=1)
         return built, awake & built[:, None], flows
-
-    def _flow_lp(self, t, may, per_mbps):
-        """Least-cost flows of period t over the links of cells ``may`` at ``per_mbps``
-        (C,) per Mbps, within link and cell capacities; unserved demand at its penalty.
-        Returns (L,) Mbps or None."""
-        d, ix = self.d, self.ix
-        ub = self.ub[:, t]
-        links = np.flatnonzero(may[ix.l_cell] & (ub > 0))
-        areas = np.flatnonzero(d.D[:, t] > 0)
-        pos_a = np.full(self.A, -1)
-        pos_a[areas] = np.arange(len(areas))
-        nf = len(links)
-        pen = d.pen is not None
-        nu = len(areas) if pen else 0
-        cells = ix.l_cell[links]
-        ucell, cell_row = np.unique(cells, return_inverse=True)
-        nd, nc = len(areas), len(ucell)
-        rows = [pos_a[ix.l_area[links]], nd + cell_row]
-        cols = [np.arange(nf), np.arange(nf)]
-        vals = [np.ones(nf), np.ones(nf)]
-        if pen:
-            rows.append(np.arange(nd))
-            cols.append(nf + np.arange(nu))
-            vals.append(np.ones(nu))
-        A = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(nd + nc, nf + nu))
-        cost = np.r_[per_mbps[cells], d.pen[areas, t] if pen else np.zeros(0)]
-        hi = np.r_[ub[links], d.D[areas, t] if pen else np.zeros(0)]
-        x, _ = lp(cost, np.zeros(nf + nu), hi, A, np.r_[d.D[areas, t], np.full(nc, -np.inf)],
-                  np.r_[d.D[areas, t], ix.cap[ucell]])
-        if x is None:
-            return None
-        out = np.zeros(self.L)
-        out[links] = x[:nf]
-        return out
 
     def cover(self, built, awake, cc):
         """Wake, period by period, the cheapest cell per area it brings up to
@@ -859,7 +826,71 @@ class PeriodSearch:
         return ok and len(log) > before
 
 
-HIGHS_SECONDS = [0.0]  # seconds this process spent in lp() (the pipeline's accounting)
+HIGHS_SECONDS = [0.0]  # seconds this process spent in HiGHS's LPs (the pipeline's accounting)
+
+
+class _FlowLP:
+    """Least-cost flows of one period over the links of cells ``may``, within link and cell
+    capacities, unserved demand at its penalty; solved again and again with new costs per
+    Mbps (each from the last basis)."""
+
+    def __init__(self, pl: Planner, t: int, may: np.ndarray):
+        d, ix = pl.d, pl.ix
+        self.pl = pl
+        ub = pl.ub[:, t]
+        links = np.flatnonzero(may[ix.l_cell] & (ub > 0))
+        areas = np.flatnonzero(d.D[:, t] > 0)
+        pos_a = np.full(pl.A, -1)
+        pos_a[areas] = np.arange(len(areas))
+        nf = len(links)
+        pen = d.pen is not None
+        nu = len(areas) if pen else 0
+        cells = ix.l_cell[links]
+        ucell, cell_row = np.unique(cells, return_inverse=True)
+        nd, nc = len(areas), len(ucell)
+        self.links, self.cells, self.nf = links, cells, nf
+        self.feasible = True
+        if nd and not pen and np.bincount(pos_a[ix.l_area[links]], minlength=nd).min() == 0:
+            self.feasible = False  # an area with demand that no cell may serve
+            return
+        rows = [pos_a[ix.l_area[links]], nd + cell_row]
+        cols = [np.arange(nf), np.arange(nf)]
+        vals = [np.ones(nf), np.ones(nf)]
+        if pen:
+            rows.append(np.arange(nd))
+            cols.append(nf + np.arange(nu))
+            vals.append(np.ones(nu))
+        A = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(nd + nc, nf + nu))
+        cost = np.r_[np.zeros(nf), d.pen[areas, t] if pen else np.zeros(0)]
+        hi = np.r_[ub[links], d.D[areas, t] if pen else np.zeros(0)]
+        self.empty = nf + nu == 0
+        if not self.empty:
+            self.h = _highs_lp(cost, np.zeros(nf + nu), hi, A,
+                               np.r_[d.D[areas, t], np.full(nc, -np.inf)],
+                               np.r_[d.D[areas, t], ix.cap[ucell]])
+        self.idx = np.arange(nf, dtype=np.int32)
+
+    def solve(self, per_mbps: np.ndarray):
+        """(L,) Mbps per link at costs ``per_mbps`` (C,), or None (demand cannot be met)."""
+        if not self.feasible:
+            return None
+        out = np.zeros(self.pl.L)
+        if self.empty:
+            return out
+        t0 = time.perf_counter()
+        try:
+            if self.nf:
+                self.h.changeColsCost(self.nf, self.idx, per_mbps[self.cells].astype(float))
+            self.h.run()
+            if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None
+            x = np.asarray(self.h.getSolution().col_value)
+        finally:
+            HIGHS_SECONDS[0] += time.perf_counter() - t0
+        out[self.links] = x[:self.nf]
+        return out
+
 
 
 def lp(cost, lo, hi, A, rlo, rhi):
@@ -872,7 +903,8 @@ def lp(cost, lo, hi, A, rlo, rhi):
         HIGHS_SECONDS[0] += time.perf_counter() - t0
 
 
-def _lp(cost, lo, hi, A, rlo, rhi):
+def _highs_lp(cost, lo, hi, A, rlo, rhi):
+    """A Highs object holding ``min cost.x, lo <= x <= hi, rlo <= A x <= rhi`` (A in CSC)."""
     from ..solve.highs import _quiet_highs
     h = _quiet_highs(False)
     h.setOptionValue("output_flag", False)
@@ -889,10 +921,15 @@ def _lp(cost, lo, hi, A, rlo, rhi):
     m.a_matrix_.index_ = A.indices.astype(np.int32)
     m.a_matrix_.value_ = A.data.astype(float)
     m.a_matrix_.num_col_, m.a_matrix_.num_row_ = m.num_col_, m.num_row_
-    if m.num_col_ == 0:
+    h.passModel(m)
+    return h
+
+
+def _lp(cost, lo, hi, A, rlo, rhi):
+    if A.shape[1] == 0:
         ok = bool(np.all(np.asarray(rlo) <= 1e-9) and np.all(np.asarray(rhi) >= -1e-9))
         return (np.zeros(0), 0.0) if ok else (None, None)
-    h.passModel(m)
+    h = _highs_lp(cost, lo, hi, A, rlo, rhi)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None, None

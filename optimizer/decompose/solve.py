@@ -171,11 +171,16 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     else:
         dc_time = None
 
+    # one radio part solve (a data-centre part beside the whole radio part) runs here with
+    # every worker for its polish; several share the workers on Dask
+    single = len(radio) == 1 and radio[0].plan is None and scheduler is None
+
     def opts(cells, role="whole"):
         if seconds_per_1000_cells is not None:
             tl = max(seconds_per_1000_cells * cells / 1000.0, 2.0)
         else:
-            tl = None if budget is None else max(budget * W * max(cells, 50) / max(cells_work, 1), 1.0)
+            share = 1 if single else W
+            tl = None if budget is None else max(budget * share * max(cells, 50) / max(cells_work, 1), 1.0)
         extra = dict(common)
         if role == "plan":  # the bound comes from the part's other version
             extra.update(baseline=baseline and sp.exact)
@@ -183,8 +188,8 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
         if work is not None:  # the work shared like time: in proportion to the cells
             pw = max(int(work * max(cells, 50) / max(cells_work, 1)), 1)
         opt = dict(time_limit_s=None if pw is not None else tl, mip_gap=mip_gap, seed=seed,
-                   threads=threads, explain=False, workers=1, max_part_cells=10**9,
-                   strategy="auto", work=pw, **extra)
+                   threads=threads, explain=False, workers=W if single else 1,
+                   max_part_cells=10**9, strategy="auto", work=pw, **extra)
         if role == "bound":
             opt = dict(time_limit_s=opt["time_limit_s"], work=pw)
         return opt
@@ -221,7 +226,8 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     jobs += [(p.name, "plan", plans[p.name], p.cells) for p in radio if plans[p.name] is not None]
     jobs.sort(key=lambda j: -j[3])  # largest first: better packing on the workers
     say(f"{len(jobs)} part solves")
-    for (name, role, _, _), (sol, err) in zip(jobs, _run(jobs, kind, opts, W, scheduler, say)):
+    for (name, role, _, _), (sol, err) in zip(jobs, _run(jobs, kind, opts, 1 if single else W,
+                                                         scheduler, say)):
         if err is not None:
             failures[f"{name}/{role}"] = err
         elif role == "bound":

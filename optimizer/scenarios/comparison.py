@@ -81,7 +81,7 @@ def _run_one(job: dict) -> dict:
         opts = job["options"]
         sol = solve(inst, objective=opts.get("objective"), time_limit_s=opts.get("time_limit_s"),
                     mip_gap=opts.get("mip_gap"), threads=opts.get("threads"),
-                    seed=opts.get("seed"))
+                    seed=opts.get("seed"), work=opts.get("work"))
         s = sol.summary
         if not (s["status"] == "error" and not sol.ok):
             sol.write(Path(job["out"]) / job["slug"], tuple(opts.get("formats") or ("csv",)))
@@ -145,7 +145,7 @@ def compare(base, scenarios, out, *, objective: str | None = None,
             time_limit_s: float | None = None, mip_gap: float | None = None,
             threads: int | None = None, seed: int | None = None,
             formats: tuple[str, ...] = ("csv",), workers: int | None = None,
-            scheduler: str | None = None, progress=None) -> pd.DataFrame:
+            scheduler: str | None = None, progress=None, work: int | None = None) -> pd.DataFrame:
     """Solve ``base`` (an instance folder or scenario file) and each scenario file, in
     parallel processes, and write ``out/comparison.csv`` and ``out/comparison.json``.
 
@@ -155,6 +155,8 @@ def compare(base, scenarios, out, *, objective: str | None = None,
     workers of the Dask cluster at ``scheduler`` ("tcp://host:port"; they must see the same
     files), each solve with ``threads`` (default 1 when several workers run). A run whose
     worker process dies is run again, up to twice (docs/distributed.md).
+    ``work`` limits each run by work units instead of seconds (optimizer.solve.solve): the
+    runs then differ by their inputs alone, not by the machine's load.
     ``progress(row, done, total)`` is called as each run finishes. Returns the comparison
     table, one row per run in the order given, the base first. A script that calls this
     must guard its entry point with ``if __name__ == "__main__":`` (spawned processes).
@@ -169,7 +171,7 @@ def compare(base, scenarios, out, *, objective: str | None = None,
     try:
         table = _compare(base, scenarios, tmp, objective=objective, time_limit_s=time_limit_s,
                          mip_gap=mip_gap, threads=threads, seed=seed, formats=formats,
-                         workers=workers, scheduler=scheduler, progress=progress)
+                         workers=workers, scheduler=scheduler, progress=progress, work=work)
         put_folder(tmp, out, "comparison.csv")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -178,14 +180,14 @@ def compare(base, scenarios, out, *, objective: str | None = None,
 
 
 def _compare(base, scenarios, out: Path, *, objective, time_limit_s, mip_gap, threads, seed,
-             formats, workers, scheduler, progress) -> pd.DataFrame:
+             formats, workers, scheduler, progress, work=None) -> pd.DataFrame:
     """:func:`compare` into the folder ``out``."""
     n = 1 + len(scenarios)
     workers = max(1, min(workers or min(2, n), n))
     if threads is None and (workers > 1 or scheduler):
         threads = 1
     options = dict(objective=objective, time_limit_s=time_limit_s, mip_gap=mip_gap,
-                   threads=threads, seed=seed, formats=list(formats))
+                   threads=threads, seed=seed, formats=list(formats), work=work)
     jobs, rows = _jobs(base, scenarios, out, options)
     done = 0
     for r in rows:

@@ -147,10 +147,13 @@ def _variant(cm, cost: np.ndarray, offset: float, row: np.ndarray, row_ub: float
 
 def pareto(instance, x: str = "energy", y: str = "carbon", points: int = 5, *,
            time_limit_s: float | None = None, mip_gap: float | None = None,
-           threads: int | None = None, seed: int | None = None, progress=None) -> ParetoFront:
+           threads: int | None = None, seed: int | None = None, progress=None,
+           work: int | None = None) -> ParetoFront:
     """Trace ``points`` points of the front of criteria ``x`` and ``y`` (see module doc).
 
-    ``time_limit_s`` applies to each solve (a front takes up to ``points + 2`` solves).
+    ``time_limit_s`` applies to each solve (a front takes up to ``points + 2`` solves);
+    ``work`` instead limits each to that many branch-and-bound nodes on one thread, which
+    gives the same front on any machine.
     Returns a :class:`ParetoFront`; its points carry all four yearly KPIs and the number of
     new 5G cells, whatever the two criteria.
     """
@@ -173,6 +176,11 @@ def pareto(instance, x: str = "energy", y: str = "carbon", points: int = 5, *,
     cm = CompiledModel(built)
     opts = options_for(instance, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
                        seed=seed).merged(verbose=False)
+    native = None
+    if work is not None:  # nodes, one thread, no clock: reproducible
+        from dataclasses import replace as _replace
+        opts = _replace(opts, time_limit_s=None, threads=1)
+        native = {"mip_max_nodes": int(work)}
     cx, kx = _criterion(built, instance, x)
     cy, ky = _criterion(built, instance, y)
     integer_y = y == "new_5g_cells"
@@ -180,7 +188,8 @@ def pareto(instance, x: str = "energy", y: str = "carbon", points: int = 5, *,
     notes: list[str] = []
 
     def run(cost, const, row, row_ub, start):
-        return solve_compiled(_variant(cm, cost, const, row, row_ub), opts, start=start)
+        return solve_compiled(_variant(cm, cost, const, row, row_ub), opts, start=start,
+                              native=native)
 
     c5, k5 = _criterion(built, instance, "new_5g_cells") if instance.has_radio else (None, 0.0)
 

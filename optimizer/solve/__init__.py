@@ -195,7 +195,8 @@ def _solve_pipeline(instance, kind, opts, *, workers, work, baseline, explain, s
         t = time.perf_counter()
         deadline = None if opts.time_limit_s is None or work is not None else \
             t_wall + opts.time_limit_s
-        o = opts if work is None else opts.merged(time_limit_s=None)
+        # with a work limit: no clock and one thread, so the search is the same every time
+        o = opts if work is None else replace(opts, time_limit_s=None, threads=1)
         jp, jb, res = joint_search(instance, kind, o.merged(threads=opts.threads), pl, plan,
                                    deadline=deadline)
         clock.highs_extra += res.solve_seconds
@@ -324,10 +325,14 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
         # a daemonic process (a multiprocessing Pool's or a Dask worker) may not start the
         # worker processes: everything runs here
         workers = 1
-    if strategy == "parts" or (strategy == "auto" and instance.has_radio
-                               and len(instance.cells) > max_part_cells):
+    if strategy == "parts" or (strategy == "auto" and instance.has_radio and (
+            len(instance.cells) > max_part_cells or instance.has_datacentres)):
+        # a data-centre part beside the radio: solved apart (HiGHS) and merged with the
+        # radio part's plan; exact where their regional balances do not interact, a valid
+        # bound otherwise (optimizer.decompose.parts)
         from ..decompose.solve import solve_decomposed
-        return solve_decomposed(instance, kind, max_cells=max_part_cells,
+        return solve_decomposed(instance, kind, max_cells=max_part_cells if (
+                                    strategy == "parts" or len(instance.cells) > max_part_cells) else 10**9,
                                 time_limit_s=time_limit_s if time_limit_s is not None else instance.solver.time_limit_s,
                                 mip_gap=mip_gap, seed=seed, workers=workers, scheduler=scheduler,
                                 threads=threads, solver=solver, baseline=baseline, progress=say,
