@@ -480,7 +480,9 @@ def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="generated c
         typer.echo(f"wrote {out / 'orlib.md'} and {out / 'orlib.json'}")
         return
     from .bench import HEAD, table_rows
-    rows = run_bench(counts("--sizes", sizes, 2) if sizes else [], out, instances=instance,
+    if not sizes.strip() and not (instance or milan):
+        _fail("--sizes must list numbers of sites, or name --instance or --milan to bench")
+    rows = run_bench(counts("--sizes", sizes, 2) if sizes.strip() else [], out, instances=instance,
                      mip_gap=mip_gap, time_limit_s=time_limit, work=work, milan=milan,
                      workers=workers)
     from rich.console import Console

@@ -110,9 +110,12 @@ def test_out_of_range_options_and_senseless_flags_are_refused(small, tmp_path):
         (["--time-limit", "0"], "--time-limit must be a positive number of seconds, got 0.0"),
         (["--time-limit", "nan"], "--time-limit must be a positive number of seconds, got nan"),
         (["--seed", "-1"], "--seed must be 0 or more, got -1"),
-        (["--workers", "2", "--strategy", "monolithic"], "--workers needs --strategy periods"),
-        (["--scheduler", "tcp://127.0.0.1:1", "--strategy", "periods"],
+        (["--workers", "2", "--strategy", "monolithic"], "--workers needs --strategy auto or parts"),
+        (["--scheduler", "tcp://127.0.0.1:1", "--strategy", "monolithic"],
          "--scheduler needs --strategy parts or auto"),
+        (["--strategy", "periods"], "--strategy must be auto, monolithic or parts"),
+        (["--work", "10", "--time-limit", "5"], "--work and --time-limit exclude each other"),
+        (["--work", "10", "--strategy", "monolithic"], "--work needs --strategy auto or parts"),
         (["--format", ","], "--format: no format given"),
     ]
     for flags, expect in cases:
@@ -164,3 +167,18 @@ def test_bench_sizes_checked():
         r = run("bench", "--sizes", sizes)
         assert r.returncode == 2 and "Traceback" not in r.stderr, (sizes, r.stderr)
         assert "--sizes must" in r.stderr
+
+
+def test_solve_with_a_work_limit_reports_progress_and_the_work(tmp_path):
+    """--work: the plan, bound and gap on stderr as they improve (plain lines when stderr is
+    not a terminal), and the limit in summary.json."""
+    out = tmp_path / "out"
+    tiny = Path(__file__).resolve().parents[1] / "instances" / "tiny"
+    r = run("solve", tiny, "--out", out, "--work", "50")
+    assert r.returncode == 0, r.stderr
+    s = json.loads((out / "summary.json").read_text())
+    assert s["work_limit"] == 50 and s["status"] == "optimal"
+    assert abs(s["objective"] - 8884.8) < 1e-6  # instances/tiny/README.md
+    lines = [x for x in r.stderr.splitlines() if x.startswith("netopt: ")]
+    assert any(x.startswith("netopt: prepare") for x in lines)
+    assert any("plan " in x and "bound " in x and "gap " in x for x in lines)

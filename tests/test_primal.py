@@ -89,16 +89,21 @@ def test_pricing_of_milan_plans_equals_the_model():
     assert a.bound <= p.objective
 
 
+LIMITS = ({"work": 1}, {}, {"time_limit_s": 0.01}, {"strategy": "parts", "max_part_cells": 1},
+          {"strategy": "monolithic"})
+
+
 @pytest.mark.parametrize("seed", range(30))
 def test_pipeline_plans_are_accepted_by_the_model(seed):
-    """solve() on random instances, with the smallest limits (work 1) and none: the plan
-    is feasible in the Pyomo model at the reported objective, the bound never above the
-    brute-force optimum and the objective never below it."""
+    """solve() on random instances, under every strategy, with the smallest limits (work
+    1, 0.01 s) and none: the plan is feasible in the Pyomo model at the reported
+    objective, the bound never above the brute-force optimum and the objective never
+    below it."""
     case, inst = _instance(seed)
     if inst is None:
         return
     best = bf.oracle(case)
-    for kw in ({"work": 1}, {}):
+    for kw in LIMITS:
         sol = optimizer.solve(inst, mip_gap=0.0, baseline=False, explain=False, **kw)
         if best is None:
             assert sol.status in ("infeasible", "error", "time_limit_no_solution")

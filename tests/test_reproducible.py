@@ -9,7 +9,7 @@ from optimizer.instance.generate import generate_city
 
 
 def test_a_work_limit_gives_the_same_plan_every_time(tmp_path):
-    path = generate_city(tmp_path / "city", sites=40, hours=24, seed=3)
+    path = generate_city(tmp_path / "city", sites=60, hours=24, seed=3)
     inst = optimizer.load_instance(path)
     assert len(inst.cells) * 25 > 2000  # the pipeline, not HiGHS's joint search
     one = optimizer.solve(inst, work=300, workers=1, mip_gap=0.0)

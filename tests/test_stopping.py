@@ -82,3 +82,33 @@ def test_solver_process_ends_with_the_run(city, tmp_path, sig, after):
         if p.poll() is None:
             p.kill()
             p.communicate()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_polish_workers_end_with_the_run(city, tmp_path, sig):
+    """The pipeline's polish runs in worker processes (--workers 2); stopped or killed, the
+    run takes them with it."""
+    out = tmp_path / "out"
+    p = subprocess.Popen([NETOPT, "solve", str(city), "--out", str(out), "--time-limit", "120",
+                          "--no-baseline", "--workers", "2"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        t0 = time.monotonic()
+        kids = []
+        while len(kids) < 2 and time.monotonic() - t0 < 90 and p.poll() is None:
+            time.sleep(0.2)
+            kids = children(p.pid)
+        assert len(kids) >= 2, "the polish did not start its worker processes"
+        time.sleep(2.0)
+        os.kill(p.pid, sig)
+        p.communicate(timeout=30)
+        t1 = time.monotonic()
+        while any(alive(k) for k in kids) and time.monotonic() - t1 < 10:
+            time.sleep(0.2)
+        assert not any(alive(k) for k in kids), "a polish worker outlived the run"
+        assert not out.exists()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()

@@ -292,7 +292,8 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
 
     ``strategy``: "auto" (default) runs the pipeline of optimizer.solve.pipeline (a
     Lagrangian bound, a plan guided by it, HiGHS's polish) on instances with a radio part,
-    and splits instances of more than ``max_part_cells`` cells into parts solved on Dask
+    gives small joint radio + data-centre models (``JOINT_BINARIES``) to HiGHS whole, solves
+    larger ones as a radio part and a data-centre part merged, and splits instances of more than ``max_part_cells`` cells into parts solved on Dask
     (``workers`` local processes, or the cluster at ``scheduler``); "monolithic" hands the
     whole model to the solver at once; "parts" always splits. ``workers`` processes share
     the pipeline's HiGHS polish. Inside a daemonic process (a Pool's or a Dask worker),
@@ -325,11 +326,14 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
         # a daemonic process (a multiprocessing Pool's or a Dask worker) may not start the
         # worker processes: everything runs here
         workers = 1
+    from .pipeline import JOINT_BINARIES
+    joint_small = len(instance.cells) * (instance.time.periods + 1) <= JOINT_BINARIES
     if strategy == "parts" or (strategy == "auto" and instance.has_radio and (
-            len(instance.cells) > max_part_cells or instance.has_datacentres)):
-        # a data-centre part beside the radio: solved apart (HiGHS) and merged with the
-        # radio part's plan; exact where their regional balances do not interact, a valid
-        # bound otherwise (optimizer.decompose.parts)
+            len(instance.cells) > max_part_cells
+            or (instance.has_datacentres and not joint_small))):
+        # a data-centre part beside a large radio part: solved apart (HiGHS) and merged with
+        # the radio part's plan; exact where their regional balances do not interact, a valid
+        # bound otherwise (optimizer.decompose.parts). Small joint models go to HiGHS whole.
         from ..decompose.solve import solve_decomposed
         return solve_decomposed(instance, kind, max_cells=max_part_cells if (
                                     strategy == "parts" or len(instance.cells) > max_part_cells) else 10**9,

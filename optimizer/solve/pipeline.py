@@ -20,6 +20,7 @@ independent of the machine and its load, so it gives the same plan every time.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -70,14 +71,16 @@ class Update:
 class Clock:
     """Where the time of a solve goes: seconds of the dual ascent, inside HiGHS in this
     process (LPs that price and repair plans, a joint search, a polish run here), inside
-    HiGHS in the worker processes (the polish), and the rest of the wall time here (the
-    heuristics' local search, tables, baselines)."""
+    HiGHS in the worker processes (the polish, a helper's LPs), the rest of the wall time
+    here (the heuristics' local search, tables, baselines), and a helper process's time
+    outside HiGHS (its local search, while the ascent runs here)."""
     t0: float = field(default_factory=time.perf_counter)
     dual: float = 0.0
     highs_workers: float = 0.0
     phases: dict = field(default_factory=dict)
     highs_base: float = field(default_factory=lambda: _lp_seconds())
     highs_extra: float = 0.0  # HiGHS here outside lp(): joint search, in-process polish
+    workers_other: float = 0.0  # a helper process's time outside HiGHS (its local search)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
@@ -94,6 +97,7 @@ class Clock:
                 "highs_main_seconds": round(main, 4),
                 "highs_worker_seconds": round(self.highs_workers, 4),
                 "other_seconds": round(max(wall - self.dual - main, 0.0), 4),
+                "worker_other_seconds": round(self.workers_other, 4),
                 "phases": {k: round(v, 4) for k, v in self.phases.items()}}
 
 
@@ -157,11 +161,15 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
     bound = [-np.inf]
 
     def target():
-        return best.objective if best is not None else max(abs(bound[0]), 1.0) * 2.0
+        b = box[0] if box else best
+        return b.objective if b is not None else max(abs(bound[0]), 1.0) * 2.0
+
+    box: list = []
 
     def report(stage):
         b = bound[0] if np.isfinite(bound[0]) else None
-        obj = best.objective if best is not None else None
+        cur = box[0] if box else best
+        obj = cur.objective if cur is not None else None
         gap = None
         if obj is not None and b is not None:
             gap = max(obj - b, 0.0) / max(abs(obj), 1e-9)
@@ -188,36 +196,48 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
                  on_step=on_step)
     clock.dual += time.perf_counter() - t
     bound[0] = max(bound[0], asc.bound)
-    t = time.perf_counter()
-    quick = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=False)
-    clock.phases["quick_plan"] = time.perf_counter() - t
-    best = _better(best, quick)
-    report("bound")
-    if small:
-        details["dual_iterations"] = asc.iterations
-        details["bound_dual"] = bound[0] if np.isfinite(bound[0]) else None
-        details["plan_source"] = best.source if best is not None else None
-        return best, details["bound_dual"], asc, d, pl, clock, details
-    if not done():
-        t = time.perf_counter()
-        rest = None if total_iters is None else max(total_iters - asc.iterations, 0)
-        stall = None if (budget.timed or total_iters is not None) else 1e-6
-        asc = _ascend_more(d, asc, target, rest, budget.deadline(BOUND_SHARE), on_step, stall)
-        clock.dual += time.perf_counter() - t
+    overlap = (budget.timed and workers > 1 and not small and not mp.current_process().daemon)
+    if overlap:
+        # ---- 1-2. the ascent goes on here while a helper process makes the plans: a quick
+        # one (its objective becomes the ascent's target), then one with swaps from the
+        # subproblems of that moment
+        box = [best]
+        asc = _bound_and_plan_together(inst, kind, d, asc, box, budget, clock, on_step,
+                                       report)
+        best = box[0]
         bound[0] = max(bound[0], asc.bound)
-    clock.phases["bound"] = clock.dual
-    details["dual_iterations"] = asc.iterations
-    report("plan")
-
-    # ---- 2. plan: from the subproblems' cells, with swaps among the cells they woke
-    if not done():
+        details["dual_iterations"] = asc.iterations
+    else:
         t = time.perf_counter()
-        ever = np.any(asc.recent, axis=0)
-        plan = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=True, promising=ever,
-                            deadline=budget.deadline(BOUND_SHARE + PLAN_SHARE))
-        clock.phases["plan"] = time.perf_counter() - t
-        best = _better(best, plan)
-        report("polish")
+        quick = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=False)
+        clock.phases["quick_plan"] = time.perf_counter() - t
+        best = _better(best, quick)
+        report("bound")
+        if small:
+            details["dual_iterations"] = asc.iterations
+            details["bound_dual"] = bound[0] if np.isfinite(bound[0]) else None
+            details["plan_source"] = best.source if best is not None else None
+            return best, details["bound_dual"], asc, d, pl, clock, details
+        if not done():
+            t = time.perf_counter()
+            rest = None if total_iters is None else max(total_iters - asc.iterations, 0)
+            stall = None if (budget.timed or total_iters is not None) else 1e-6
+            asc = _ascend_more(d, asc, target, rest, budget.deadline(BOUND_SHARE), on_step, stall)
+            clock.dual += time.perf_counter() - t
+            bound[0] = max(bound[0], asc.bound)
+        clock.phases["bound"] = clock.dual
+        details["dual_iterations"] = asc.iterations
+        report("plan")
+
+        # ---- 2. plan: from the subproblems' cells, with swaps among the cells they woke
+        if not done():
+            t = time.perf_counter()
+            ever = np.any(asc.recent, axis=0)
+            plan = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=True, promising=ever,
+                                deadline=budget.deadline(BOUND_SHARE + PLAN_SHARE))
+            clock.phases["plan"] = time.perf_counter() - t
+            best = _better(best, plan)
+    report("polish")
 
     # ---- 3. polish: HiGHS per period, builds fixed, the dual's cells free
     if best is not None and not done() and inst.ran.allow_sleep:
@@ -238,6 +258,96 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
     details["bound_dual"] = bound[0] if np.isfinite(bound[0]) else None
     details["plan_source"] = best.source if best is not None else None
     return best, (bound[0] if np.isfinite(bound[0]) else None), asc, d, pl, clock, details
+
+
+_PL = {}  # the helper process's planner, built once
+
+
+def _plan_init(inst, kind, parent):
+    _watch(parent)
+    d = RadioDual(inst, kind)
+    _PL["pl"] = Planner(d)
+
+
+def _plan_job(args):
+    """A plan in the helper process (``Planner.from_dual``); returns its arrays."""
+    recent, beta, swaps, promising, wall_deadline = args
+    pl = _PL["pl"]
+    deadline = None if wall_deadline is None else \
+        time.perf_counter() + (wall_deadline - time.time())
+    t0 = time.perf_counter()
+    lp0 = _lp_seconds()
+    p = pl.from_dual(recent, pl.d.prices(beta), swaps=swaps, promising=promising,
+                     deadline=deadline)
+    return (p.built, p.awake, p.objective, p.flow, p.unserved, time.perf_counter() - t0,
+            _lp_seconds() - lp0)
+
+
+def _bound_and_plan_together(inst, kind, d, asc, box, budget, clock, on_step, report):
+    """The ascent here, the plans in a helper process (see solve_radio); until the plan
+    with swaps is back or the plan phase's deadline. ``box[0]``: the best plan so far."""
+    from concurrent.futures import ProcessPoolExecutor as Pool
+
+    from ..stopping import held
+    end = budget.deadline(BOUND_SHARE + PLAN_SHARE)
+    wall_end = time.time() + (end - time.perf_counter())
+    ex = Pool(max_workers=1, mp_context=mp.get_context("spawn"), initializer=_plan_init,
+              initargs=(inst, kind, os.getpid()))
+    ok = False
+    try:
+        with held():
+            fut = ex.submit(_plan_job, (asc.recent, asc.best.beta, False, None, wall_end))
+        stage = "quick"
+        while True:
+            t = time.perf_counter()
+            asc = ascend(d, target=lambda: box[0].objective if box[0] is not None else
+                         max(abs(asc.bound), 1.0) * 2.0, iterations=20, deadline=end,
+                         on_step=on_step, state=asc)
+            clock.dual += time.perf_counter() - t
+            if fut.done():
+                built, awake, obj, flow, unserved, secs, lp_s = fut.result()
+                clock.phases[f"{stage}_plan"] = secs
+                clock.highs_workers += lp_s
+                clock.workers_other += secs - lp_s
+                box[0] = _better(box[0], Plan(built, awake, obj, flow, unserved,
+                                              source="dual" if stage == "full" else "quick plan"))
+                report("bound")
+                if stage == "full":
+                    break
+                ever = np.any(asc.recent, axis=0)
+                with held():
+                    fut = ex.submit(_plan_job, (asc.recent, asc.best.beta, True, ever, wall_end))
+                stage = "full"
+            if time.perf_counter() >= end:
+                # past the deadline: the helper stops its local search by itself; wait for it
+                try:
+                    built, awake, obj, flow, unserved, secs, lp_s = fut.result(
+                        timeout=max(0.1 * (budget.seconds or 0.0), 5.0))
+                    clock.phases[f"{stage}_plan"] = secs
+                    clock.highs_workers += lp_s
+                    clock.workers_other += secs - lp_s
+                    box[0] = _better(box[0], Plan(built, awake, obj, flow, unserved, source="dual"))
+                except Exception:  # noqa: BLE001 - no plan in time: the best so far stands
+                    pass
+                break
+        ok = True
+    finally:
+        ex.shutdown(wait=ok, cancel_futures=True)
+    clock.phases["bound"] = clock.dual
+    return asc
+
+
+def _watch(parent):
+    """End this (helper) process as soon as ``parent`` is gone."""
+    if parent is None:
+        return
+    import threading
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _ascend_more(d, asc, target, iterations, deadline, on_step, stall):
@@ -266,7 +376,11 @@ def _better(a: Plan | None, b: Plan | None) -> Plan | None:
 _PM = {}  # the worker process's period model, built once
 
 
-def _polish_init(inst, kind):
+def _polish_init(inst, kind, parent: int | None = None):
+    """A polish process: its period model, built once; with ``parent``, it ends itself as
+    soon as that process is gone (killed without the chance to stop it), instead of
+    polishing on to its deadline."""
+    _watch(parent)
     from ..decompose.polish import PeriodModel, cell_xy
     pm = PeriodModel(inst, kind)
     _PM["pm"], _PM["xy"] = pm, cell_xy(inst, pm.ix)
@@ -309,9 +423,10 @@ def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, worker
     inline = W == 1 or mp.current_process().daemon
     ex = None if inline else ProcessPoolExecutor(
         max_workers=W, mp_context=mp.get_context("spawn"), initializer=_polish_init,
-        initargs=(inst, kind))
+        initargs=(inst, kind, os.getpid()))
     if inline:
         _polish_init(inst, kind)
+    ok = False
     try:
         while todo:
             again = []
@@ -336,7 +451,9 @@ def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, worker
                     if inline:
                         running[t] = _polish_job(j)
                     else:
-                        running[ex.submit(_polish_job, j)] = t
+                        from ..stopping import held
+                        with held():  # a SIGTERM waits until a starting worker has its arguments
+                            running[ex.submit(_polish_job, j)] = t
                 if not running:
                     break
                 if inline:
@@ -354,9 +471,12 @@ def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, worker
                         again.append(t)
             rnd += 1
             todo = again if wall is not None else []
+        ok = True
     finally:
         if ex is not None:
-            ex.shutdown(cancel_futures=True)
+            # stopped (SIGTERM, Ctrl-C, an error): leave at once; the workers end by
+            # themselves when this process is gone (_polish_init's watch)
+            ex.shutdown(wait=ok, cancel_futures=True)
     built = pl.d.fixed | (built & awake.any(axis=1))
     out = pl.price(Plan(built, awake, source="polish"))
     return out, spent, inline
