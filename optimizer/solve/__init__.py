@@ -327,7 +327,8 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
         # worker processes: everything runs here
         workers = 1
     from .pipeline import JOINT_BINARIES
-    joint_small = len(instance.cells) * (instance.time.periods + 1) <= JOINT_BINARIES
+    joint_small = instance.has_radio and \
+        len(instance.cells) * (instance.time.periods + 1) <= JOINT_BINARIES
     if strategy == "parts" or (strategy == "auto" and instance.has_radio and (
             len(instance.cells) > max_part_cells
             or (instance.has_datacentres and not joint_small))):

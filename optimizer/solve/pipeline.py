@@ -209,7 +209,8 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
         details["dual_iterations"] = asc.iterations
     else:
         t = time.perf_counter()
-        quick = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=False)
+        quick = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=False,
+                             deadline=budget.deadline(BOUND_SHARE + PLAN_SHARE))
         clock.phases["quick_plan"] = time.perf_counter() - t
         best = _better(best, quick)
         report("bound")
@@ -505,8 +506,9 @@ def dual_bound(inst, kind: str, *, seconds: float | None = None, work: int | Non
     deadline = None if seconds is None or work is not None else t0 + seconds
     first = QUICK_ITERATIONS if iters is None else min(QUICK_ITERATIONS, iters)
     asc = ascend(d, target=target, iterations=first, deadline=deadline, on_step=on_step)
-    quick = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=False)
-    best[0] = _better(best[0] if best[0].objective is not None else None, quick) or best[0]
+    if deadline is None or time.perf_counter() < deadline:  # a better target, if time is left
+        quick = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=False, deadline=deadline)
+        best[0] = _better(best[0] if best[0].objective is not None else None, quick) or best[0]
     rest = None if iters is None else max(iters - asc.iterations, 0)
     stall = None if (deadline is not None or iters is not None) else 1e-6
     asc = _ascend_more(d, asc, target, rest, deadline, on_step, stall)
