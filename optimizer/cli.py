@@ -9,15 +9,86 @@ from typing import Optional
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+class _App(typer.Typer):
+    """The command, its help written with readable value names (SECONDS, N, PATH) and no
+    value name after a flag."""
+
+    def __call__(self, *args, **kwargs):
+        from typer.main import get_command
+        cmd = get_command(self)
+        _readable(cmd)
+        return cmd(*args, **kwargs)
+
+
+def _readable(cmd) -> None:
+    names = {"<float>": "NUMBER", "<int>": "N", "<int range>": "N", "<float range>": "NUMBER",
+             "<str>": "TEXT", "<path>": "PATH", "<list[Path]>": "PATH"}
+    from typer.core import TyperOption
+    help_option = cmd.get_help_option
+
+    def quiet_help(ctx):  # --help is a flag too
+        o = help_option(ctx)
+        if o is not None:
+            o.metavar = ""
+        return o
+    cmd.get_help_option = quiet_help
+    for p in cmd.params:
+        if not isinstance(p, TyperOption):
+            continue  # arguments keep their names
+        if getattr(p, "is_flag", False):
+            p.metavar = ""
+        elif p.metavar is None and hasattr(p, "display_type"):
+            try:
+                shown = p.display_type(None)
+            except Exception:  # noqa: BLE001 - a type this table does not know keeps its own
+                continue
+            if shown in names:
+                p.metavar = names[shown]
+    for sub in getattr(cmd, "commands", {}).values():
+        _readable(sub)
+
+
+app = _App(add_completion=False, no_args_is_help=True,
                   help="Energy planner for mobile networks and data centres (Pyomo + HiGHS).")
 
 
+#: -q/--quiet: no progress, no warnings, no report on standard output (errors still show)
+STATE = {"quiet": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        import highspy  # noqa: F401
+        import pyomo.version
+        try:
+            own = version("netopt")
+        except PackageNotFoundError:
+            own = "unknown"
+        from .solve.highs import highs_version
+        typer.echo(f"netopt {own} (HiGHS {highs_version()}, Pyomo {pyomo.version.version}, "
+                   f"Python {sys.version.split()[0]})")
+        raise typer.Exit()
+
+
 @app.callback()
-def _main() -> None:
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version of netopt, HiGHS and Pyomo"),
+          quiet: bool = typer.Option(False, "--quiet", "-q",
+                                     help="print nothing but errors (and what --json asks for)")) -> None:
     """Energy planner for mobile networks and data centres (Pyomo + HiGHS)."""
     from .stopping import install
     install()  # SIGTERM ends a run like Ctrl-C: solver processes stopped, nothing half-written
+    if quiet:
+        import os
+        STATE["quiet"] = True
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the run
+
+
+def _json_out(data: dict) -> None:
+    """Print ``data`` as JSON to the real standard output (also under --quiet)."""
+    print(json.dumps(data, indent=2), file=sys.__stdout__, flush=True)
 
 
 def _fail(msg: str, code: int = 2):
@@ -34,7 +105,7 @@ def _load(path: Path):
         for line in e.problems:
             typer.echo(f"{path}: {line}" if not line.startswith(str(path)) else line, err=True)
         _fail(f"{path}: {len(e.problems)} problem(s); nothing was solved")
-    for w in inst.warnings:
+    for w in inst.warnings if not STATE["quiet"] else ():
         typer.echo(f"warning: {path}: {w}", err=True)
     return inst
 
@@ -46,10 +117,10 @@ def _check_objective_and_formats(objective: str | None, fmt: str) -> tuple[str, 
         _fail(f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
     if not formats:
-        _fail("--format: no format given (csv, or csv,parquet)")
-    bad = [f for f in formats if f not in ("csv", "parquet")]
+        _fail("--format: no format given (csv, or csv,parquet,geojson)")
+    bad = [f for f in formats if f not in ("csv", "parquet", "geojson")]
     if bad:
-        _fail(f"--format: unknown format {', '.join(bad)} (csv, parquet)")
+        _fail(f"--format: unknown format {', '.join(bad)} (csv, parquet, geojson)")
     if "parquet" in formats:
         try:
             import pyarrow  # noqa: F401
@@ -88,11 +159,13 @@ def _check_options(time_limit=None, mip_gap=None, threads=None, seed=None) -> No
             _fail(f"{flag}{line[len(key):]}")
 
 
-def _progress(verbose: bool):
+def _progress(verbose: bool, kind: str | None = None):
     """Progress of a solve: on a terminal a live line (rich) with the stage, elapsed time
     and the plan, bound and gap as they improve; elsewhere a plain line per stage and at
     most one every 10 s within one. Returns (callback, stop)."""
     from .solve.pipeline import Update
+    if STATE["quiet"]:
+        return (lambda u: None), (lambda: None)
     if sys.stderr.isatty() and not verbose:
         from rich.console import Console
         console = Console(stderr=True)
@@ -100,7 +173,7 @@ def _progress(verbose: bool):
         status.start()
 
         def show(u):
-            status.update(f"netopt: {_line(u)}")
+            status.update(f"netopt: {_line(u, kind)}")
         return show, status.stop
     last = {"stage": None, "t": 0.0}
 
@@ -109,22 +182,43 @@ def _progress(verbose: bool):
         now = time.perf_counter()
         if stage != last["stage"] or now - last["t"] >= 10.0:
             last.update(stage=stage, t=now)
-            typer.echo(f"netopt: {_line(u)}", err=True)
+            typer.echo(f"netopt: {_line(u, kind)}", err=True)
     return plain, (lambda: None)
 
 
-def _line(u) -> str:
+def _timing(s: dict, total: float) -> str:
+    """Where a run's seconds went, in parts that add up to ``total`` (loading and writing
+    included): the solve's stages from summary.json, then the rest of the run."""
+    tm = s.get("timing")
+    if tm:  # the pipeline: the dual ascent, HiGHS here, the rest of the solve
+        parts = [("dual ascent", tm["dual_seconds"]), ("HiGHS", tm["highs_main_seconds"]),
+                 ("heuristics and waiting on workers" if tm.get("highs_worker_seconds")
+                  else "heuristics and tables", tm["other_seconds"])]
+    else:
+        parts = [("build", s.get("build_seconds", 0.0) + s.get("handoff_seconds", 0.0)),
+                 ("HiGHS", s.get("solve_seconds", 0.0)),
+                 ("baselines", s.get("baseline_seconds", 0.0)),
+                 ("tables", s.get("extract_seconds", 0.0)),
+                 ("other", s.get("other_seconds", 0.0))]
+    solve = float(s.get("wall_seconds") or sum(v for _, v in parts))
+    parts.append(("load and write", max(total - solve, 0.0)))
+    return f"{total:.1f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in parts if v >= 0.05)
+
+
+def _line(u, kind: str | None = None) -> str:
     """One progress line: stage, elapsed, plan, bound and gap (what is known so far)."""
     from .solve.pipeline import Update
     if not isinstance(u, Update):
         return str(u)
+    from .units import percent, quantity
     out = f"{u.stage:<8} {u.elapsed_s:7.1f} s"
+    kind = kind or "objective"  # "objective": a plain number (no unit known)
     if u.objective is not None:
-        out += f"  plan {u.objective:,.6g}"
+        out += f"  plan {quantity(kind, u.objective, 4)}"
     if u.bound is not None:
-        out += f"  bound {u.bound:,.6g}"
+        out += f"  bound {quantity(kind, u.bound, 4)}"
     if u.gap is not None:
-        out += f"  gap {100 * u.gap:.2f} %"
+        out += f"  gap {percent(100 * u.gap)}"
     return out
 
 
@@ -163,18 +257,20 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
                                                   help="energy | grid_energy | carbon | cost"),
           time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds"),
           mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="relative, 0.01 = 1 %"),
-          threads: Optional[int] = typer.Option(None, "--threads"),
-          seed: Optional[int] = typer.Option(None, "--seed"),
+          threads: Optional[int] = typer.Option(None, "--threads", help="HiGHS threads (default: instance.toml, else HiGHS's own choice)"),
+          seed: Optional[int] = typer.Option(None, "--seed", help="random seed of HiGHS and the heuristics (default: instance.toml, else 0)"),
           solver: Optional[str] = typer.Option(None, "--solver", help="highs (default) or any Pyomo solver"),
           verbose: bool = typer.Option(False, "--verbose", "-v", help="show the solver log"),
-          fmt: str = typer.Option("csv", "--format", help="csv, or csv,parquet"),
+          fmt: str = typer.Option("csv", "--format", help="csv, and parquet or geojson (plan.geojson: sites, cells, data centres): csv,geojson"),
           no_baseline: bool = typer.Option(False, "--no-baseline", help="skip the baselines (status quo, threshold rule, nearest data centre)"),
           work: Optional[int] = typer.Option(None, "--work", min=1, help="work units (dual iterations and HiGHS nodes) instead of seconds: the same plan on any machine"),
           strategy: str = typer.Option("auto", "--strategy", help="auto | monolithic | parts"),
           workers: int = typer.Option(1, "--workers", min=1, help="processes for HiGHS's polish, or Dask workers for parts"),
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address for parts (tcp://host:port)"),
-          max_part_cells: int = typer.Option(3000, "--max-part-cells", min=1, help="largest part when splitting (cells)")):
+          max_part_cells: int = typer.Option(3000, "--max-part-cells", min=1, help="largest part when splitting (cells)"),
+          json_out: bool = typer.Option(False, "--json", help="print summary.json to standard output instead of the report")):
     """Solve an instance and write its results folder."""
+    t_run = time.perf_counter()
     if strategy not in ("auto", "monolithic", "parts"):
         _fail(f"--strategy must be auto, monolithic or parts, got {strategy!r}")
     _check_options(time_limit, mip_gap, threads, seed)
@@ -189,15 +285,17 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
     if scheduler is not None and workers > 1:
         _fail("--workers and --scheduler exclude each other (the cluster has its own workers)")
     formats = _check_objective_and_formats(objective, fmt)
-    from .instance.schema import SOLVERS
-    if solver is not None and solver not in SOLVERS:
-        _fail(f"--solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
+    from .solve.options import solver_problem
+    if solver_problem(solver):
+        _fail(f"--{solver_problem(solver)}")
     inst = _load(instance)
+    if solver is None and solver_problem(inst.solver.solver):
+        _fail(f"{instance}: instance.toml [solver] {solver_problem(inst.solver.solver)}")
     out = out or Path("results") / inst.name
     _check_out(out, "summary.json")
     from .solve import solve as run
     from .decompose.run import RunError
-    say, stop = _progress(verbose)
+    say, stop = _progress(verbose, objective or inst.objective)
     try:
         sol = run(inst, objective=objective, time_limit_s=time_limit, mip_gap=mip_gap,
                   threads=threads, seed=seed, solver=solver, verbose=verbose, progress=say,
@@ -211,33 +309,41 @@ def solve(instance: Path = typer.Argument(..., help="instance folder or scenario
     failed_parts = (sol.summary.get("decomposition") or {}).get("failures") or {}
     if sol.status == "error" and not sol.ok:
         if sol.tables:  # parts that finished keep their plans (decomposition)
-            _write(lambda: sol.write(out, formats), out)
+            _write(lambda: sol.write(out, formats, instance=inst), out)
             _fail(f"{instance}: solver error: {sol.summary.get('solver_message')}; the parts "
                   f"with a plan are written to {out}", 1)
         _fail(f"{instance}: solver error: {sol.summary.get('solver_message')}", 1)
-    _write(lambda: sol.write(out, formats), out)
+    _write(lambda: sol.write(out, formats, instance=inst), out)
     s = sol.summary
-    if sol.ok:
+    if json_out:
+        _json_out(json.loads((out / "summary.json").read_text(encoding="utf-8")))
+    if sol.ok and not json_out:
+        from .units import percent, quantity
+        kind = s["objective_kind"]
         gap = s["mip_gap"]
-        gap = None if gap is None else 0.0 if gap < 1e-9 else gap  # no float noise on show
-        typer.echo(f"{inst.name}: {s['status']}  {s['objective_kind']} = {s['objective']:.6g}"
-                   f"  gap {gap * 100 if gap is not None else float('nan'):.3g} %")
-        typer.echo(f"  energy {s['energy_kwh']:.6g} kWh/yr  grid {s['grid_energy_kwh']:.6g} kWh/yr"
-                   f"  carbon {s['carbon_t']:.6g} t/yr  cost {s['cost_cny']:.6g} CNY/yr")
-        def pct(x: float) -> str:
-            return f"{0.0 if abs(x) < 0.005 else x:.2f} %"  # no "-0.00 %"
+        bound = f"  bound {quantity(kind, s['bound'])}" if s.get("bound") is not None else ""
+        typer.echo(f"{inst.name}: {s['status']}  {kind.replace('_', ' ')} "
+                   f"{quantity(kind, s['objective'])}{bound}  gap "
+                   f"{percent(100 * gap) if gap is not None else 'unknown'}")
+        typer.echo(f"  energy {quantity('energy', s['energy_kwh'])}  grid "
+                   f"{quantity('energy', s['grid_energy_kwh'])}  carbon "
+                   f"{quantity('carbon', s['carbon_t'])}  cost {quantity('cost', s['cost_cny'])}")
         if s.get("savings_pct") is not None:
-            typer.echo(f"  status quo {s['baseline_energy_kwh']:.6g} kWh/yr: the plan saves "
-                       f"{pct(s['savings_pct'])}")
+            typer.echo(f"  status quo {quantity('energy', s['baseline_energy_kwh'])}: the plan "
+                       f"saves {percent(s['savings_pct'])}")
+        elif s.get("baseline_note", "").startswith("status quo: "):
+            typer.echo(f"  status quo unavailable, so no savings against it: "
+                       f"{s['baseline_note'][len('status quo: '):]}")
         elif s.get("baseline_note"):
             typer.echo(f"  {s['baseline_note']}")  # it says which baseline it is about
         for key, label in (("threshold", "threshold sleep rule"), ("nearest_dc", "nearest data centre")):
             if s.get(f"{key}_savings_pct") is not None:
-                typer.echo(f"  {label} {s[f'{key}_energy_kwh']:.6g} kWh/yr: the plan saves "
-                           f"{pct(s[f'{key}_savings_pct'])}")
-        typer.echo(f"  cells built {s['cells_built']}  retired {s['cells_retired']}"
-                   f"  build {s['build_seconds']:.2f} s  solve {s['solve_seconds']:.2f} s")
+                typer.echo(f"  {label} {quantity('energy', s[f'{key}_energy_kwh'])}: the plan "
+                           f"saves {percent(s[f'{key}_savings_pct'])}")
+        typer.echo(f"  cells built {s['cells_built']}  retired {s['cells_retired']}")
+        typer.echo(f"  time {_timing(s, time.perf_counter() - t_run)}")
         typer.echo(f"  results: {out}")
+    if sol.ok:
         if failed_parts:  # a plan, but a part solve failed for good (its bound is lost)
             _fail(f"{instance}: part solves failed: "
                   + "; ".join(f"{k}: {v}" for k, v in failed_parts.items()), 1)
@@ -290,9 +396,14 @@ def pareto(instance: Path = typer.Argument(..., help="instance folder"),
     for note in front.notes:
         typer.echo(f"note: {note}")
     typer.echo(f"{inst.name}: {len(front.points)} points, {front.seconds:.1f} s")
+    from .units import quantity
+
+    def show(kind, v):
+        return f"{v:,.0f} new 5G cells" if kind == "new_5g_cells" else quantity(kind, v)
     for r in front.points.itertuples():
         flag = "  (dominated: time limit)" if r.dominated else ""
-        typer.echo(f"  {x} {r.x:.6g}  {y} {r.y:.6g}  [{r.status}]{flag}")
+        typer.echo(f"  {x.replace('_', ' ')} {show(x, r.x)}  {y.replace('_', ' ')} "
+                   f"{show(y, r.y)}  [{r.status}]{flag}")
     typer.echo(f"  results: {out}")
 
 
@@ -308,7 +419,7 @@ def compare(base: Path = typer.Argument(..., help="instance folder (or scenario 
                                                   help="per run (default 1 with several workers)"),
             seed: Optional[int] = typer.Option(None, "--seed", help="random seed of every run"),
             work: Optional[int] = typer.Option(None, "--work", min=1, help="work units per run instead of seconds: reruns give the same numbers"),
-            fmt: str = typer.Option("csv", "--format", help="csv, or csv,parquet"),
+            fmt: str = typer.Option("csv", "--format", help="csv, and parquet or geojson (plan.geojson: sites, cells, data centres): csv,geojson"),
             workers: Optional[int] = typer.Option(None, "--workers", min=1,
                                                   help="runs solved at once on a local Dask cluster "
                                                        "(default min(2, runs); 1: in this process)"),
@@ -375,41 +486,52 @@ def _compare_progress(total: int):
 
 
 def _print_comparison(table) -> None:
-    """The key columns of a comparison as a rich table on stdout."""
+    """The comparison as a rich table on stdout: each run's plan, gap and savings, and its
+    objective against the first row's with the interval the bounds allow; a difference
+    whose interval holds zero is marked as not resolved at this limit."""
     from rich.console import Console
     from rich.table import Table
 
-    def num(v, signed=False, scale=0.0):
-        if v is None or v != v:
-            return "-"
-        if abs(v) <= 1e-9 * max(abs(scale), 1.0):  # rounding noise of the solver
-            v = 0.0
-        sign = "+" if signed else ""
-        return f"{v:{sign},.0f}" if abs(v) >= 1000 else f"{v:{sign}.4g}"
+    from .units import percent, quantity
 
-    t = Table(title="comparison (per year; difference from the first row)")
-    cols = [("scenario", "scenario", False), ("status", "status", False),
-            ("energy_kwh", "energy kWh", False), ("energy_kwh_vs_first", "Δ energy kWh", True),
-            ("carbon_t", "carbon t", False), ("carbon_t_vs_first", "Δ carbon t", True),
-            ("cost_cny", "cost CNY", False), ("cost_cny_vs_first", "Δ cost CNY", True),
-            ("savings_pct", "savings %", False)]
-    cols = [c for c in cols if c[0] in table.columns]
-    for key, label, _ in cols:
-        t.add_column(label, justify="left" if key in ("scenario", "status") else "right")
-    first = table.iloc[0] if len(table) else {}
-    for _, r in table.iterrows():
-        t.add_row(*[str(r[key]) if key in ("scenario", "status") else
-                    num(r[key], signed, first.get(key.removesuffix("_vs_first"), 0.0) or 0.0)
-                    for key, _, signed in cols])
-    Console(width=None if sys.stdout.isatty() else 140).print(t)
+    def has(v):
+        return v is not None and v == v
+
+    t = Table(title="comparison (per year; differences against the first row)")
+    for label in ("scenario", "status", "objective", "gap", "difference", "bounds allow",
+                  "saves vs status quo"):
+        t.add_column(label, justify="left" if label in ("scenario", "status") else "right")
+    unresolved = False
+    for i, r in table.iterrows():
+        kind = r.get("objective_kind") if has(r.get("objective_kind")) else "objective"
+        obj = quantity(kind, r["objective"]) if has(r.get("objective")) else "-"
+        gap = percent(100 * r["mip_gap"]) if has(r.get("mip_gap")) else "-"
+        diff = allow = "-"
+        if i and has(r.get("objective_vs_first")):
+            d = r["objective_vs_first"]
+            pct = r.get("objective_vs_first_pct")
+            diff = (("+" if d > 0 else "") + quantity(kind, d)
+                    + (f" ({'+' if pct > 0 else ''}{percent(pct)})" if has(pct) else ""))
+            lo, hi = r.get("objective_vs_first_low"), r.get("objective_vs_first_high")
+            if has(lo) and has(hi):
+                allow = f"{quantity(kind, lo, per='')} .. {quantity(kind, hi, per='')}"
+            if r.get("difference_resolved") is False or r.get("difference_resolved") == 0:
+                allow += " (not resolved)"
+                unresolved = True
+        saves = percent(r["savings_pct"]) if has(r.get("savings_pct")) else "-"
+        t.add_row(str(r["scenario"]), str(r["status"]), obj, gap, diff, allow, saves)
+    Console(width=None if sys.stdout.isatty() else 160).print(t)
+    if unresolved:
+        typer.echo("not resolved: the bounds allow a difference of either sign; a longer "
+                   "--time-limit (or more --work) narrows them")
 
 
 @app.command()
 def generate(out: Path = typer.Argument(..., help="folder to write"),
-             sites: int = typer.Option(..., "--sites", min=2),
-             hours: int = typer.Option(24, "--hours", min=1),
-             seed: int = typer.Option(0, "--seed", min=0),
-             name: Optional[str] = typer.Option(None, "--name")):
+             sites: int = typer.Option(..., "--sites", min=2, help="radio sites (about 2.25 cells each)"),
+             hours: int = typer.Option(24, "--hours", min=1, help="periods of one hour in the horizon"),
+             seed: int = typer.Option(0, "--seed", min=0, help="random seed: the same seed gives the same city"),
+             name: Optional[str] = typer.Option(None, "--name", help="instance name (default: the folder's name)")):
     """Write a seeded synthetic city instance."""
     from .instance.generate import generate_city
     from .solution import OutputError

@@ -26,15 +26,21 @@ TABLE_COLUMNS = {
     "assignments": ["region", "dc", "class", "period", "it_kw", "latency_ms", "transport_kw"],
     "regions": ["region", "period", "load_kw", "green_kw", "grid_kw"],
     "hourly": ["period", "ran_kw", "dc_kw", "transport_kw", "load_kw", "renewable_kw",
-               "green_kw", "grid_kw", "awake_4g", "awake_5g"],
-    "sites": ["site", "region", "lat", "lon", "cells", "cells_5g", "hours_asleep", "energy_kwh"],
+               "green_kw", "grid_kw", "awake_4g", "awake_5g", "demand_mbps"],
+    "sites": ["site", "region", "lat", "lon", "cells", "cells_5g", "cells_new", "cells_retired",
+              "hours_asleep", "energy_kwh"],
     "dc_sites": ["dc", "region", "lat", "lon", "open", "it_kw_mean", "it_kw_peak", "energy_kwh"],
     "region_summary": ["region", "lat", "lon", "grid_co2_kg_per_kwh", "load_kwh", "green_kwh",
                        "grid_kwh"],
 }
 
 
-@dataclass
+#: the stages of a solve whose seconds summary.json names; other_seconds is the rest
+STAGE_KEYS = ("build_seconds", "handoff_seconds", "solve_seconds", "extract_seconds",
+              "baseline_seconds")
+
+
+@dataclass(repr=False)
 class Solution:
     """A solved (or failed) plan. ``summary`` holds the KPIs of results/README.md (all per year);
     ``tables`` the plan per cell, area, data centre, assignment and region and period."""
@@ -43,6 +49,30 @@ class Solution:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     log: str = ""
     diagnosis: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        # the named stages and "other" add up to the wall time of the solve
+        s = self.summary
+        if isinstance(s.get("wall_seconds"), (int, float)) and "other_seconds" not in s:
+            named = sum(float(s.get(k) or 0.0) for k in STAGE_KEYS)
+            s["other_seconds"] = round(max(s["wall_seconds"] - named, 0.0), 4)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        obj, gap = s.get("objective"), s.get("mip_gap")
+        from .units import percent, quantity
+        kind = s.get("objective_kind") or "objective"
+        parts = [f"status={self.status!r}"]
+        if obj is not None:
+            parts.append(f"{kind}={quantity(kind, obj)}")
+        if gap is not None:
+            parts.append(f"gap={percent(100 * gap)}")
+        if self.tables:
+            parts.append("tables={" + ", ".join(f"{k}: {len(v):,} rows"
+                                                 for k, v in self.tables.items()) + "}")
+        name = s.get("instance") or s.get("name")
+        return f"Solution({name!r}, " + ", ".join(parts) + ")" if name else \
+            "Solution(" + ", ".join(parts) + ")"
 
     @property
     def status(self) -> str:
@@ -55,11 +85,17 @@ class Solution:
         """True when there is a plan (optimal or feasible)."""
         return self.status in ("optimal", "feasible")
 
-    def write(self, out: str | Path, formats: tuple[str, ...] = ("csv",)) -> Path:
+    def write(self, out: str | Path, formats: tuple[str, ...] = ("csv",), *,
+              instance=None) -> Path:
         """Write the results folder atomically: a temporary sibling folder, then a rename.
 
-        ``formats`` may add ``"parquet"`` (needs pyarrow). Returns the folder.
+        ``formats`` may add ``"parquet"`` (needs pyarrow) and ``"geojson"`` (the plan's
+        sites, cells and data centres as plan.geojson; needs the ``instance`` solved).
+        Returns the folder.
         """
+        if "geojson" in formats and instance is None:
+            raise ValueError("the geojson format needs the instance: "
+                             "solution.write(out, formats, instance=inst)")
         t0 = time.perf_counter()
         out = Path(out)
         tmp = tmp_folder(out)
@@ -71,6 +107,9 @@ class Solution:
                 df.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
                 if "parquet" in formats:
                     df.to_parquet(tmp / f"{name}.parquet", index=False)
+            if "geojson" in formats:
+                from .geojson import write as write_geojson
+                write_geojson(self, instance, tmp)
             (tmp / "solver.log").write_text(self.log or "", encoding="utf-8")
             summary = dict(self.summary)
             summary["write_seconds"] = round(time.perf_counter() - t0, 4)

@@ -487,3 +487,96 @@ def test_browser_comparison_report(browser, folders, viewport, tmp_path):
 def test_browser_old_folder_phone(browser, folders, tmp_path):
     path = write_report(folders["old"], tmp_path / "old.html")
     check_page(browser, path, "phone", set(), tmp_path)
+
+
+READABILITY = """() => {
+    const overlaps = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 &&
+                               a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    const out = {broken: [], overflow: [], overlapping: []};
+    for (const el of document.querySelectorAll('.kpi .v.n')) {
+        const r = document.createRange(); r.selectNodeContents(el);
+        const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+        if (tops.size > 1) out.broken.push(el.textContent);
+        if (el.scrollWidth > el.clientWidth + 1) out.overflow.push(el.textContent);
+    }
+    for (const svg of document.querySelectorAll('[data-figure] svg')) {
+        const fid = svg.dataset.figureSvg;
+        for (const axis of ['xtick', 'ytick']) {
+            const boxes = [...svg.querySelectorAll(`g[id^="${fid}-${axis}_"] > g[id^="${fid}-text_"]`)]
+                .map(g => g.getBoundingClientRect()).filter(b => b.width > 0);
+            for (let i = 0; i < boxes.length; i++)
+                for (let j = i + 1; j < boxes.length; j++)
+                    if (overlaps(boxes[i], boxes[j])) out.overlapping.push(`${fid} ${axis} ${i} ${j}`);
+        }
+    }
+    return out;
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_browser_numbers_do_not_break_and_tick_labels_do_not_overlap(browser, folders, viewport,
+                                                                      tmp_path):
+    """Measured through the DOM in Chromium: every number of a KPI card stays on one line
+    inside its card, and no two tick labels of an axis overlap, on every figure of the
+    comparison report (plan, comparison and Pareto figures)."""
+    path = write_report(folders["cmp"], tmp_path / "cmp.html")
+    w, h = VIEWPORTS[viewport]
+    ctx = browser.new_context(viewport={"width": w, "height": h})
+    page = ctx.new_page()
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    res = page.evaluate(READABILITY)
+    n_cards = page.evaluate("document.querySelectorAll('.kpi .v.n').length")
+    n_ticks = page.evaluate("document.querySelectorAll('[data-figure] svg g[id*=\"tick_\"]').length")
+    ctx.close()
+    assert n_cards >= 8 and n_ticks >= 20  # the checks had something to measure
+    assert res == {"broken": [], "overflow": [], "overlapping": []}
+
+
+# --- what changed, where, and against what --------------------------------------------------
+
+def test_decisions_that_differ_from_the_base(tmp_path):
+    """tiny (instances/tiny/README.md): the optimum builds N5 and wakes it in the day, keeps
+    M4 always awake and E4 always asleep; without sleep the plan is the status quo (every
+    existing cell awake in all three periods, N5 not built). So the no-sleep scenario drops
+    N5 and wakes E4 in three more periods; M4 is unchanged."""
+    from optimizer.report.data import decisions, read_results
+    tiny = ROOT / "instances" / "tiny"
+    sc = tmp_path / "nosleep.toml"
+    sc.write_text('name = "no sleep"\n[set.ran]\nallow_sleep = false\n')
+    r = run("compare", tiny, sc, "--out", tmp_path / "cmp", "--workers", "1", "--mip-gap", "0")
+    assert r.returncode == 0, r.stderr
+    d = decisions(read_results(tmp_path / "cmp" / "base"), read_results(tmp_path / "cmp" / "no-sleep"))
+    assert d["built"] == [] and d["dropped"] == ["N5"]
+    assert d["rescheduled"] == {"E4": 3}
+    page = write_report(tmp_path / "cmp", tmp_path / "cmp.html").read_text()
+    assert 'data-scenario="no sleep"' in page and 'data-table="decisions"' in page
+    assert "cells the base builds that this plan does not" in page
+
+
+def test_map_names_every_point_on_hover(folders, tmp_path):
+    page = write_report(folders["joint"], tmp_path / "joint.html").read_text()
+    svg = re.search(r'<svg[^>]*data-figure-svg="map".*?</svg>', page, flags=re.S).group(0)
+    titles = re.findall(r"<title>([^<]*)</title>", svg)
+    sites = pd.read_csv(folders["joint"] / "sites.csv")
+    named = {t.split(":")[0].removeprefix("site ") for t in titles if t.startswith("site ")}
+    assert named == set(sites.site)  # every site, in the whole view and the zoom
+    assert any(t.startswith("data centre dc-city") for t in titles)
+    assert any(t.startswith("region ") for t in titles)
+
+
+def test_hourly_chart_in_the_period_length_with_status_quo_and_traffic():
+    from optimizer.report import figures
+    assert figures.period_label(8.0) == "period of the planning horizon (8 h each)"
+    assert figures.period_label(1.0) == "hour of the planning horizon"
+    hourly = pd.DataFrame({"period": [0, 1, 2], "ran_kw": [0.71, 1.38, 0.85],
+                           "awake_4g": [1, 1, 1], "awake_5g": [0, 1, 0],
+                           "demand_mbps": [20.0, 120.0, 90.0]})
+    without = figures.hourly_power(hourly, 8.0)
+    with_sq = figures.hourly_power(hourly, 8.0, [1.44, 1.64, 1.58])
+    assert "stroke-dasharray" not in without and "stroke-dasharray" in with_sq
+    # power of a province: the axis in MW, not 800,000 kW (the scale hourly_power uses)
+    from optimizer.units import unit_for
+    assert unit_for(800_000.0, figures.POWER) == (1e3, "MW")
+    assert unit_for(1.38, figures.POWER) == (1.0, "kW")
+    assert "traffic" in figures.awake_cells(hourly, 8.0)

@@ -319,14 +319,28 @@ def parse_table(raw: pd.DataFrame, spec: schema.Table, p: Problems) -> pd.DataFr
     if dup_cols:
         p.add(f"{file}: header: column {', '.join(dup_cols)} appears more than once")
         return None
-    missing = [c.name for c in spec.columns if c.required and c.name not in raw.columns]
-    if missing:
-        p.add(f"{file}: header: missing column {', '.join(missing)} "
-              f"(expected {', '.join(c.name for c in spec.columns if c.required)})")
-        return None
+    import difflib
     extra = [c for c in raw.columns if c not in spec.names]
+    absent = [n for n in spec.names if n not in raw.columns]
+    slips = {}
+    for c in extra:  # a slip of a known column's name would leave that column at its default
+        near = difflib.get_close_matches(c.lower(), absent, n=1, cutoff=0.75)
+        if near:
+            slips[c] = near[0]
+            p.add(f"{file}: header: unknown column {c}; did you mean {near[0]}?")
+    missing = [c.name for c in spec.columns if c.required and c.name not in raw.columns
+               and c.name not in slips.values()]
+    if missing:
+        odd = [c for c in extra if c not in slips]
+        p.add(f"{file}: header: missing column {', '.join(missing)} "
+              f"(expected {', '.join(c.name for c in spec.columns if c.required)}"
+              + (f"; not known: {', '.join(odd)})" if odd else ")"))
+        return None
+    if slips:
+        return None
     if extra:
-        p.warn(f"{file}: ignoring unknown column {', '.join(extra)}")
+        p.warn(f"{file}: ignoring unknown column {', '.join(extra)} "
+               f"(known: {', '.join(spec.names)})")
     lines = p.file_lines.get(file)
     for r in raw.attrs.get("overlong_rows", []):
         p.add(f"{file}: row {lines[r] if lines else r + 2}: more values than header columns")
@@ -342,10 +356,15 @@ def parse_table(raw: pd.DataFrame, spec: schema.Table, p: Problems) -> pd.DataFr
         if col.name in raw.columns:
             out[col.name] = _parse_column(raw, spec, col, p, ids)
         else:
-            out[col.name] = pd.Series([col.default] * len(raw), dtype=object
-                                      if col.kind in ("str", "enum") else float)
-            if col.kind in ("float", "int"):
-                out[col.name] = out[col.name].astype(float)
+            # an optional column left out: its documented default in every row
+            if col.kind == "bool":
+                out[col.name] = pd.Series([bool(col.default)] * len(raw), dtype=bool)
+            elif col.kind in ("float", "int"):
+                out[col.name] = pd.Series([np.nan if col.default is None else float(col.default)]
+                                          * len(raw), dtype=float)
+            else:
+                out[col.name] = pd.Series([col.default if col.default is not None else ""]
+                                          * len(raw), dtype=object)
     df = pd.DataFrame(out)
     key = list(spec.key)
     dup = df.duplicated(key, keep="first")
@@ -399,6 +418,8 @@ def build_instance(config: dict, tables: dict[str, pd.DataFrame], *, catalogue: 
               "part (datacentres, compute) is present")
     if "coverage.csv" in tables and not radio_present:
         p.add("coverage.csv: given without a radio part")
+    if p.lines:  # a table missing: nothing across tables can be checked
+        p.fatal = True
     parsed = {}
     for name, raw in tables.items():
         if name in schema.TABLES:
@@ -411,6 +432,9 @@ def build_instance(config: dict, tables: dict[str, pd.DataFrame], *, catalogue: 
         # Problems with single values (ranges, missing ones) go on to those checks, so that
         # everything found is reported together.
         p.raise_if_any()
+    if "demand.csv" in parsed and parsed["demand.csv"].empty:
+        p.warn("demand.csv: no rows: every area's traffic is zero, so the plan only keeps "
+               "the coverage")
     T = cfg["time"]["periods"]
     regions = parsed["regions.csv"]
     rids = set(regions.region)

@@ -44,7 +44,11 @@ class SolverConfig:
     solver: str = "highs"
 
 
-@dataclass(frozen=True)
+TABLE_NAMES = ("regions", "renewables", "sites", "cells", "areas", "demand", "coverage",
+               "datacentres", "compute", "links", "routes")
+
+
+@dataclass(frozen=True, repr=False)
 class Instance:
     """A planning instance: configuration and typed tables, validated once when built.
 
@@ -81,6 +85,13 @@ class Instance:
     forced_dcs: frozenset[str] = frozenset()
     forbidden_dcs: frozenset[str] = frozenset()
 
+    def __repr__(self) -> str:
+        sizes = [f"{name}: {len(df):,}" for name in TABLE_NAMES
+                 if (df := getattr(self, name)) is not None]
+        return (f"Instance({self.name!r}, {self.time.periods} periods of "
+                f"{self.time.period_hours:g} h, objective={self.objective!r}, "
+                + ", ".join(sizes) + ")")
+
     @property
     def has_radio(self) -> bool:
         return self.cells is not None
@@ -104,6 +115,17 @@ class Instance:
         if "objective" in changes and changes["objective"] not in OBJECTIVES:
             raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, "
                              f"got {changes['objective']!r}")
+        for name in ("ran", "solver"):
+            if isinstance(changes.get(name), dict):
+                changes[name] = _settings(name, getattr(self, name), changes[name])
+            elif name in changes and not isinstance(changes[name], type(getattr(self, name))):
+                raise TypeError(f"{name}: give a dict of [{name}] settings "
+                                f"({name}={{'max_wakeups': 2}}), got {changes[name]!r}")
+        for name in ("time", "datacentre"):
+            if isinstance(changes.get(name), dict):
+                raise TypeError(f"{name}: the tables (periods, routes) were derived from "
+                                f"[{name}] when the instance was loaded; change it in "
+                                f"instance.toml (or a scenario) and load the instance again")
         if set(changes) - {"objective", "source"}:
             changes.setdefault("source", None)
         return replace(self, **changes)
@@ -128,3 +150,26 @@ class Instance:
                        compute_it_kw_peak=float(self.compute.groupby("period").it_kw.sum().max()
                                                 if len(self.compute) else 0.0))
         return out
+
+
+def _settings(section: str, current, values: dict):
+    """``current`` (a RanConfig or SolverConfig) with ``values`` applied, each checked as
+    instance.toml's [section] is; ValueError naming every bad one."""
+    from .errors import InstanceError, Problems
+    from .load import _check_value
+    from .schema import CONFIG
+    known = {k.name: k for k in CONFIG[section].keys}
+    p = Problems()
+    out = {}
+    for k, v in values.items():
+        if k not in known:
+            p.add(f"{section}: {k}: unknown option (known: {', '.join(known)})")
+        elif v is None and known[k].default is None:
+            out[k] = None  # an optional limit lifted
+        else:
+            checked = _check_value(f"{section}: {k}", known[k], v, p)
+            if checked is not None:
+                out[k] = checked
+    if p.lines:
+        raise ValueError("; ".join(p.lines))
+    return replace(current, **out)

@@ -32,6 +32,7 @@ TABLES = {
     "dc_sites": ("dc", "region", "lat", "lon", "open", "it_kw_mean", "it_kw_peak", "energy_kwh"),
     "region_summary": ("region", "lat", "lon", "grid_co2_kg_per_kwh", "load_kwh", "green_kwh",
                        "grid_kwh"),
+    "assignments": ("region", "dc", "class", "period", "it_kw"),
 }
 
 PARETO_COLUMNS = ("point", "status", "mip_gap", "x", "y", "energy_kwh", "grid_energy_kwh",
@@ -53,6 +54,7 @@ class Results:
     sites: pd.DataFrame | None = None
     dc_sites: pd.DataFrame | None = None
     region_summary: pd.DataFrame | None = None
+    assignments: pd.DataFrame | None = None
     missing: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -82,6 +84,13 @@ class Results:
                        "carbon_t": None, "cost_cny": None, "status": "ok", "note": ""}
             else:
                 continue
+            if key == "status_quo":  # what "today" means depends on the parts present
+                radio = _num(s.get("ran_energy_kwh")) not in (None, 0.0) or \
+                    _num(s.get("cells_built")) not in (None, 0.0)
+                dcs = _num(s.get("dc_energy_kwh")) not in (None, 0.0)
+                label = ("status quo (every existing cell always awake; existing data centres)"
+                         if radio and dcs else label if radio or not dcs
+                         else "status quo (the existing data centres only)")
             row.update(key=key, label=label)
             savings = {}
             for kpi in ("energy_kwh", "grid_energy_kwh", "carbon_t", "cost_cny"):
@@ -306,3 +315,48 @@ def load(path: str | Path, pareto: str | Path | None = None) -> ReportData:
     elif data.pareto is None and is_pareto(path / "pareto"):
         data.pareto = read_pareto(path / "pareto")
     return data
+
+
+def decisions(base: Results, other: Results) -> dict | None:
+    """What ``other`` decides differently from ``base``, from their cells.csv and dcs.csv:
+    cells built that the base does not build (``built``), cells the base builds that it does
+    not (``dropped``), cells built in both whose awake schedule differs (``rescheduled``:
+    cell -> change of awake periods), data centres opened and closed. None when a folder
+    lacks cells.csv and dcs.csv."""
+    def table(res: Results, name: str, cols: tuple[str, ...]) -> pd.DataFrame | None:
+        path = res.folder / f"{name}.csv"
+        if not path.exists():
+            return None
+        try:
+            df = _read_csv(path, cols)
+        except ReportError:
+            return None
+        return df if not df.empty else None
+
+    out: dict = {"built": [], "dropped": [], "rescheduled": {}, "opened": [], "closed": []}
+    found = False
+    a, b = table(base, "cells", ("cell", "period", "built", "awake")), \
+        table(other, "cells", ("cell", "period", "built", "awake"))
+    if a is not None and b is not None:
+        found = True
+        ga = a.groupby("cell").agg(built=("built", "max"), awake=("awake", "sum"))
+        gb = b.groupby("cell").agg(built=("built", "max"), awake=("awake", "sum"))
+        both = ga.add_suffix("_a").join(gb.add_suffix("_b"), how="outer").fillna(0)
+        out["built"] = sorted(both.index[(both.built_b > 0) & (both.built_a <= 0)])
+        out["dropped"] = sorted(both.index[(both.built_a > 0) & (both.built_b <= 0)])
+        kept = both[(both.built_a > 0) & (both.built_b > 0)]
+        sa = a.pivot_table(index="cell", columns="period", values="awake", aggfunc="max")
+        sb = b.pivot_table(index="cell", columns="period", values="awake", aggfunc="max")
+        common = kept.index.intersection(sa.index).intersection(sb.index)
+        diff = (sa.loc[common] != sb.loc[common].reindex(columns=sa.columns)).any(axis=1)
+        for c in sorted(common[diff.to_numpy()]):
+            out["rescheduled"][c] = int(kept.awake_b[c] - kept.awake_a[c])
+    da, db = table(base, "dcs", ("dc", "open")), table(other, "dcs", ("dc", "open"))
+    if da is not None and db is not None:
+        found = True
+        oa = da.groupby("dc").open.max()
+        ob = db.groupby("dc").open.max()
+        both = pd.concat([oa, ob], axis=1, keys=["a", "b"]).fillna(0)
+        out["opened"] = sorted(both.index[(both.b > 0) & (both.a <= 0)])
+        out["closed"] = sorted(both.index[(both.a > 0) & (both.b <= 0)])
+    return out if found else None

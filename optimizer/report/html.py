@@ -6,7 +6,8 @@ import html
 import math
 
 from . import figures
-from .data import OK_STATUSES, Comparison, Pareto, ReportData, Results, _num
+from ..units import SCALES, split
+from .data import OK_STATUSES, Comparison, Pareto, ReportData, Results, _num, decisions
 
 CSS = """
 :root{--fg:#1d2329;--muted:#5b6670;--bg:#f3f5f7;--card:#fff;--line:#dce2e7;--ok:#1e7b34;--bad:#b3261e}
@@ -27,6 +28,7 @@ figcaption{font-size:.85rem;color:var(--muted);margin-top:.4rem}
 .kpi{padding:.6rem .7rem}
 .kpi .k{font-size:.74rem;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 .kpi .v{font-size:1.22rem;font-weight:600;overflow-wrap:anywhere;font-variant-numeric:tabular-nums}
+.kpi .v.n{white-space:nowrap;overflow-wrap:normal}
 .kpi .u{font-size:.8rem;font-weight:400;color:var(--muted)}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%}
 table{border-collapse:collapse;width:100%;font-size:.87rem;font-variant-numeric:tabular-nums}
@@ -166,7 +168,11 @@ def kpi_cards(res: Results) -> str:
         if key not in s and kind != "text":
             continue
         val = fmt(v, kind)
-        cls = f' class="v {_status_class(v)}"' if key == "status" else ' class="v"'
+        scale_kind = str(s.get("objective_kind")) if key == "objective" else key
+        if scale_kind in SCALES and _num(v) is not None:
+            val, unit = split(scale_kind, _num(v))  # 6.73 GWh/yr, never a broken long number
+        cls = f' class="v {_status_class(v)}"' if key == "status" else \
+            (' class="v"' if kind == "text" else ' class="v n"')  # a number never breaks
         u = f' <span class="u">{esc(unit)}</span>' if unit and val != "—" else ""
         cards.append(f'<div class="card kpi" data-kpi="{key}"><div class="k">{esc(label)}</div>'
                      f"<div{cls}>{esc(val)}{u}</div></div>")
@@ -176,7 +182,7 @@ def kpi_cards(res: Results) -> str:
             continue
         cards.append(f'<div class="card kpi" data-kpi="savings-{b["key"]}"><div class="k">'
                      f'energy saved vs {esc(b["label"].split(" (")[0])}</div>'
-                     f'<div class="v">{fmt(pct, "pct")} <span class="u">%</span></div></div>')
+                     f'<div class="v n">{fmt(pct, "pct")} <span class="u">%</span></div></div>')
     return '<div class="kpis">' + "".join(cards) + "</div>"
 
 
@@ -200,25 +206,40 @@ def baselines_table(res: Results) -> str:
     return _table(headers, rows, ' data-table="baselines"')
 
 
+def _status_quo(res: Results) -> list | None:
+    b = res.summary.get("baselines")
+    sq = b.get("status_quo") if isinstance(b, dict) else None
+    v = sq.get("load_kw_by_period") if isinstance(sq, dict) else None
+    return v if isinstance(v, list) else None
+
+
 def plan_figures(res: Results) -> str:
     miss = res.missing
+    hours = _num(res.summary.get("period_hours"))
     items = [
-        _figure("hourly-power", figures.hourly_power(res.hourly), "Power by hour",
+        _figure("hourly-power", figures.hourly_power(res.hourly, hours, _status_quo(res)),
+                "Power by period",
                 "Stacked bars: average power of the radio access network, data centres and "
-                "transport in each period; line: renewable supply available.",
+                "transport in each period; green line: renewable supply available; dashed "
+                "line: the status quo's power (every existing cell awake), where known.",
                 miss.get("hourly", "no power in any hour")),
-        _figure("awake-cells", figures.awake_cells(res.hourly), "Awake cells by hour",
-                "Number of built 4G and 5G cells awake in each period.",
+        _figure("awake-cells", figures.awake_cells(res.hourly, hours), "Awake cells by period",
+                "Number of built 4G and 5G cells awake in each period; line: the traffic of "
+                "all areas (right axis).",
                 miss.get("hourly", "no awake cell in any hour (no radio part)")),
     ]
     no_map = "; ".join(v for k, v in miss.items() if k in ("sites", "dc_sites")) \
         or "no site or data centre has coordinates"
     items.append(_figure(
-        "map", figures.network_map(res.sites, res.dc_sites, res.region_summary),
+        "map", figures.network_map(res.sites, res.dc_sites, res.region_summary,
+                                   res.assignments),
         "Map of the plan",
-        "Radio sites coloured by the mean hours their built cells sleep (size: built cells); "
-        "data centres sized by mean IT load, open filled, closed hollow; regions labelled. "
-        "Longitude is scaled by cos(latitude); no map tiles.", no_map))
+        "Radio sites: circles 4G only, triangles with 5G, coloured by the mean hours their "
+        "built cells sleep (size: built cells), a green ring where new cells were built, a "
+        "cross where every cell was retired, hollow where nothing was built; data centres "
+        "sized by mean IT load (open filled, closed hollow) with each region's compute flow "
+        "to them; hover a point for its name. Longitude is scaled by cos(latitude); no map "
+        "tiles.", no_map))
     return _grid(items)
 
 
@@ -277,11 +298,17 @@ def comparison_section(cmp: Comparison) -> str:
     base = cmp.base_name
     ok = cmp.ok_rows()
     bars = []
-    for kpi, label, fid in (("energy_kwh", "energy (kWh/yr)", "cmp-energy"),
-                            ("carbon_t", "carbon (t CO2/yr)", "cmp-carbon"),
-                            ("cost_cny", "cost (CNY/yr)", "cmp-cost"),
+    # why a scenario with a plan has no savings figure (its status quo is infeasible, say)
+    notes = {}
+    for _, r in ok.iterrows():
+        if _num(r.get("savings_pct")) is None:
+            why = r.get("baseline_note") if isinstance(r.get("baseline_note"), str) else None
+            notes[str(r["scenario"])] = _short_note(why) if why else "no status quo to compare"
+    for kpi, label, fid in (("energy_kwh", "energy", "cmp-energy"),
+                            ("carbon_t", "carbon", "cmp-carbon"),
+                            ("cost_cny", "cost", "cmp-cost"),
                             ("savings_pct", "energy saved vs status quo (%)", "cmp-savings")):
-        svg = figures.comparison_bars(ok, kpi, label, fid, base) if not ok.empty else None
+        svg = figures.comparison_bars(ok, kpi, label, fid, base, notes) if not ok.empty else None
         bars.append(_figure(fid, svg, label[0].upper() + label[1:] + " per scenario",
                             "Scenarios that found a plan; in brackets the change against the "
                             f"base scenario {base}. Grey: the base.",
@@ -294,9 +321,11 @@ def comparison_section(cmp: Comparison) -> str:
     cols = [c for c in COMPARISON_COLUMNS if c in t.columns]
     vs = [f"{c}_vs_first" for c in ("energy_kwh", "carbon_t", "cost_cny")
           if f"{c}_vs_first" in t.columns]
+    interval = "objective_vs_first_low" in t.columns
     headers = ([("scenario", False), ("status", False), ("message", False)]
                + [(esc(COLUMN_LABELS.get(c, c)), True) for c in cols]
-               + [(esc(f"Δ {COLUMN_LABELS[c[:-9]]} vs base"), True) for c in vs])
+               + [(esc(f"Δ {COLUMN_LABELS[c[:-9]]} vs base"), True) for c in vs]
+               + ([("Δ objective vs base", True), ("the bounds allow", True)] if interval else []))
     rows = []
     for _, r in t.iterrows():
         st = r.get("status")
@@ -311,6 +340,8 @@ def comparison_section(cmp: Comparison) -> str:
         row += [(fmt(r.get(c), "pct01" if c in ("renewable_share", "mip_gap") else "num"), True)
                 for c in cols]
         row += [(fmt(r.get(c)), True) for c in vs]
+        if interval:
+            row += _difference_cells(r)
         rows.append(row)
     table = _table(headers, rows, ' data-table="comparison"')
     full = [[(esc(v), False) for v in r] for r in t.astype(object).where(t.notna(), "").values.tolist()]
@@ -319,6 +350,77 @@ def comparison_section(cmp: Comparison) -> str:
             f'<h3 style="margin-top:1rem">Comparison</h3>{table}'
             f"<details><summary>every column of comparison.csv</summary>{full_table}</details>"
             "</section>")
+
+
+def _difference_cells(r) -> list[tuple[str, bool]]:
+    """The objective's change against the base (absolute and in per cent) and the interval
+    its bounds allow; a change whose interval holds zero is marked as not resolved."""
+    from ..units import percent, quantity
+    kind = str(r.get("objective_kind") or "")
+    d, pct = _num(r.get("objective_vs_first")), _num(r.get("objective_vs_first_pct"))
+    lo, hi = _num(r.get("objective_vs_first_low")), _num(r.get("objective_vs_first_high"))
+    if d is None:
+        return [("—", True), ("—", True)]
+    change = ("+" if d > 0 else "") + quantity(kind, d) + \
+        (f" ({'+' if pct > 0 else ''}{percent(pct)})" if pct is not None else "")
+    allow = "—" if lo is None or hi is None else \
+        f"{quantity(kind, lo, per='')} .. {quantity(kind, hi, per='')}"
+    res = r.get("difference_resolved")
+    if str(res).strip().lower() in ("false", "0", "0.0"):
+        allow += ' <span class="bad" data-unresolved="1">not resolved</span>'
+    return [(esc(change), True), (allow if "<span" in allow else esc(allow), True)]
+
+
+def _short_note(text: str) -> str:
+    """A baseline note cut to what fits beside a bar."""
+    text = text.split(";")[0].strip()
+    return text if len(text) <= 52 else text[:51] + "…"
+
+
+def _ids(items: list, limit: int = 12) -> str:
+    if not items:
+        return "—"
+    shown = ", ".join(str(x) for x in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def scenario_sections(cmp: Comparison) -> str:
+    """A section per scenario other than the base: its headline figures and the decisions
+    in which its plan differs from the base's."""
+    base = cmp.base()
+    out = []
+    for _, r in cmp.table.iloc[1:].iterrows():
+        name = str(r["scenario"])
+        res = cmp.results.get(name)
+        sid = "scenario-" + "".join(c if c.isalnum() else "-" for c in name.lower())
+        head = f'<section id="{esc(sid)}" data-scenario="{esc(name)}"><h2>Scenario {esc(name)}</h2>'
+        if res is None or not res.ok:
+            why = cmp.problems.get(name) or str(r.get("message") or r.get("status"))
+            out.append(head + f'<p class="note">No plan: {esc(why)}.</p></section>')
+            continue
+        body = kpi_cards(res)
+        diff = decisions(base[1], res) if base is not None and base[0] != name else None
+        if diff is None:
+            body += '<p class="note">No cells.csv or dcs.csv to compare with the base.</p>'
+        else:
+            moved = diff["rescheduled"]
+            more = sorted(c for c, d in moved.items() if d > 0)
+            less = sorted(c for c, d in moved.items() if d < 0)
+            same = sorted(c for c, d in moved.items() if d == 0)
+            rows = [("cells built that the base does not build", diff["built"]),
+                    ("cells the base builds that this plan does not", diff["dropped"]),
+                    ("cells awake in more periods than in the base", more),
+                    ("cells awake in fewer periods than in the base", less),
+                    ("cells awake as often, in other periods", same),
+                    ("data centres opened", diff["opened"]),
+                    ("data centres closed", diff["closed"])]
+            body += ('<h3 style="margin-top:1rem">Decisions that differ from the base</h3>'
+                     + _table([("decision", False), ("count", True), ("which", False)],
+                              [[(esc(k), False), (f"{len(v):,}", True), (esc(_ids(v)), False)]
+                               for k, v in rows],
+                              f' data-table="decisions" data-scenario="{esc(name)}"'))
+        out.append(head + body + "</section>")
+    return "".join(out)
 
 
 # --- Pareto ---------------------------------------------------------------------------
@@ -384,6 +486,7 @@ def render(data: ReportData, title: str | None = None,
             lead = f"Base scenario {bname}" if bname == cmp.base_name else \
                 f"Scenario {bname} (the base {cmp.base_name} has no results)"
             parts.append(plan_sections(res, lead))
+        parts.append(scenario_sections(cmp))
         kind = "comparison"
     else:
         name = str(data.pareto.meta.get("instance") or data.path.name)

@@ -84,7 +84,8 @@ def _run_one(job: dict) -> dict:
                     seed=opts.get("seed"), work=opts.get("work"))
         s = sol.summary
         if not (s["status"] == "error" and not sol.ok):
-            sol.write(Path(job["out"]) / job["slug"], tuple(opts.get("formats") or ("csv",)))
+            sol.write(Path(job["out"]) / job["slug"], tuple(opts.get("formats") or ("csv",)),
+                      instance=inst)
             row["results"] = job["slug"]
         row["status"] = s["status"]
         row["summary"] = {k: _plain(v) for k, v in s.items() if _scalar(_plain(v))}
@@ -219,10 +220,23 @@ def _compare(base, scenarios, out: Path, *, objective, time_limit_s, mip_gap, th
     return table
 
 
+#: the KPIs whose difference from the first row means something (not seeds or seconds)
+DIFF_KEYS = ("objective", "bound", "energy_kwh", "grid_energy_kwh", "carbon_t", "cost_cny",
+             "renewable_share", "savings_pct", "ran_energy_kwh", "dc_energy_kwh",
+             "transport_energy_kwh", "cells_built", "cells_retired", "dcs_open")
+
+
 def comparison_table(rows: list[dict]) -> pd.DataFrame:
     """One row per run: LEAD columns, every scalar KPI of the summaries (SUMMARY_KEYS order
-    first, then any other in order of appearance), and ``<kpi>_vs_first`` for every numeric
-    KPI (value minus the first row's; empty when either is missing)."""
+    first, then any other in order of appearance), and for every KPI of DIFF_KEYS
+    ``<kpi>_vs_first`` (value minus the first row's) and ``<kpi>_vs_first_pct`` (that in per
+    cent of the first row's); empty when either is missing.
+
+    The objective's difference carries its uncertainty: each run's plan lies between its
+    bound and its objective, so the true difference of the optima lies in
+    [bound - first's objective, objective - first's bound] (``objective_vs_first_low`` and
+    ``_high``); ``difference_resolved`` is False when that interval holds zero (the runs'
+    limits do not tell the two apart). Runs under different objectives are not compared."""
     from ..solution import SUMMARY_KEYS
     keys: list[str] = [k for k in SUMMARY_KEYS if k not in LEAD]
     for r in rows:
@@ -236,15 +250,35 @@ def comparison_table(rows: list[dict]) -> pd.DataFrame:
         for k in keys:
             d[k] = r["summary"].get(k)
         data.append(d)
-    numeric = [k for k in keys
-               if any(_numeric(d[k]) for d in data)
+    numeric = [k for k in DIFF_KEYS if k in keys
+               and any(_numeric(d[k]) for d in data)
                and all(d[k] is None or _numeric(d[k]) for d in data)]
     first = data[0] if data else {}
     for d in data:
         for k in numeric:
             a, b = d.get(k), first.get(k)
-            d[f"{k}_vs_first"] = a - b if _numeric(a) and _numeric(b) else None
-    cols = list(LEAD) + keys + [f"{k}_vs_first" for k in numeric]
+            ok = _numeric(a) and _numeric(b)
+            d[f"{k}_vs_first"] = a - b if ok else None
+            d[f"{k}_vs_first_pct"] = 100.0 * (a - b) / abs(b) if ok and b != 0 else None
+        same = (d.get("objective_kind") == first.get("objective_kind")
+                and d.get("status") in OK and first.get("status") in OK)
+        lo = hi = None
+        if same and all(_numeric(x) for x in (d.get("objective"), first.get("objective"))):
+            obj, fobj = d["objective"], first["objective"]
+            bnd = d.get("bound") if _numeric(d.get("bound")) else None
+            fbnd = first.get("bound") if _numeric(first.get("bound")) else None
+            lo = (bnd - fobj) if bnd is not None else None
+            hi = (obj - fbnd) if fbnd is not None else None
+        d["objective_vs_first_low"], d["objective_vs_first_high"] = lo, hi
+        if d is first or not same:
+            d["difference_resolved"] = None
+        elif lo is None or hi is None:
+            d["difference_resolved"] = False  # without a bound nothing is proven
+        else:
+            scale = max(abs(first["objective"]), 1.0)
+            d["difference_resolved"] = bool(lo > 1e-9 * scale or hi < -1e-9 * scale)
+    cols = list(LEAD) + keys + [f"{k}_vs_first{p}" for k in numeric for p in ("", "_pct")] \
+        + ["objective_vs_first_low", "objective_vs_first_high", "difference_resolved"]
     return pd.DataFrame(data, columns=cols)
 
 

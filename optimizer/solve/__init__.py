@@ -304,6 +304,20 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
 
     Returns a :class:`~optimizer.solution.Solution`; yearly figures in kWh, t CO2 and CNY.
     """
+    sol = _solve(instance, objective=objective, time_limit_s=time_limit_s, mip_gap=mip_gap,
+                 threads=threads, seed=seed, solver=solver, verbose=verbose, baseline=baseline,
+                 explain=explain, strategy=strategy, workers=workers, scheduler=scheduler,
+                 max_part_cells=max_part_cells, work=work, progress=progress)
+    # the horizon's shape, for whoever reads the results folder alone (the report)
+    sol.summary.setdefault("periods", instance.time.periods)
+    sol.summary.setdefault("period_hours", instance.time.period_hours)
+    return sol
+
+
+def _solve(instance, *, objective, time_limit_s, mip_gap, threads, seed, solver, verbose,
+           baseline, explain, strategy, workers, scheduler, max_part_cells, work,
+           progress) -> Solution:
+    """:func:`solve` itself."""
     from .pipeline import Update
     raw = progress or (lambda u: None)
     t_start = time.perf_counter()
@@ -319,6 +333,9 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
     bad = option_problems(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, seed=seed)
     if work is not None and (isinstance(work, bool) or not isinstance(work, int) or work < 1):
         bad.append(f"work must be a whole number of units, at least 1, got {work!r}")
+    from .options import solver_problem
+    if solver_problem(solver or instance.solver.solver):
+        bad.append(solver_problem(solver or instance.solver.solver))
     if bad:
         raise ValueError("; ".join(bad))
     import multiprocessing as mp
@@ -468,19 +485,17 @@ def _kpis(instance, built, ev, values) -> dict:
 
 
 def input_hash(instance) -> str:
-    """SHA-256 of what the plan was made from: the instance folder's CSV and TOML files, or,
-    for an instance without a folder (a scenario applied to its base, or one built from
-    DataFrames), the validated instance itself (settings and every table)."""
-    if instance.source is not None and Path(instance.source).is_dir():
-        return _hash_folder(instance.source)
+    """SHA-256 of what the plan is made from: the validated instance (its settings and every
+    table), not its files or name, so that a folder and a scenario that changes nothing in it
+    hash alike, in any process."""
     import dataclasses
     import hashlib
 
     import pandas as pd
     h = hashlib.sha256()
     for f in dataclasses.fields(instance):
-        if f.name in ("source", "warnings"):
-            continue
+        if f.name in ("source", "warnings", "name", "description"):
+            continue  # what the plan is made from, not what it is called
         v = getattr(instance, f.name)
         h.update(f.name.encode())
         if isinstance(v, pd.DataFrame):
@@ -493,12 +508,3 @@ def input_hash(instance) -> str:
     return h.hexdigest()
 
 
-def _hash_folder(folder) -> str:
-    import hashlib
-    from pathlib import Path
-    h = hashlib.sha256()
-    for p in sorted(Path(folder).glob("*")):
-        if p.is_file() and (p.suffix in (".csv", ".toml")):
-            h.update(p.name.encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()

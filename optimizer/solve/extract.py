@@ -70,7 +70,11 @@ def _report_tables(inst, tables: dict, ev: dict) -> dict[str, pd.DataFrame]:
         "transport_kw": sub.get("transport", zero),
         "load_kw": ev["load_kw"].sum(axis=0), "renewable_kw": ev["renewable_kw"].sum(axis=0),
         "green_kw": ev["green_kw"].sum(axis=0), "grid_kw": ev["grid_kw"].sum(axis=0),
-        "awake_4g": 0, "awake_5g": 0})
+        "awake_4g": 0, "awake_5g": 0, "demand_mbps": 0.0})
+    areas = tables.get("areas")
+    if areas is not None and len(areas):  # the traffic the radio part carries, per period
+        hourly["demand_mbps"] = areas.groupby("period").demand_mbps.sum().reindex(
+            np.arange(T), fill_value=0.0).to_numpy(float)
     cells = tables.get("cells")
     if cells is not None:
         c = cells.merge(inst.cells[["cell", "site", "tech"]], on="cell", how="left")
@@ -97,6 +101,11 @@ def _report_tables(inst, tables: dict, ev: dict) -> dict[str, pd.DataFrame]:
         sites = inst.sites[["site", "region", "lat", "lon"]].copy()
         sites["cells"] = sites.site.map(g.size()).fillna(0).astype(int)
         sites["cells_5g"] = sites.site.map(b[b.tech == "5g"].groupby("site").size()).fillna(0).astype(int)
+        status = inst.cells.set_index("cell").status.reindex(per_cell.cell).to_numpy()
+        new = per_cell[per_cell.built & (status == "candidate")]
+        gone = per_cell[~per_cell.built & (status == "existing")]
+        sites["cells_new"] = sites.site.map(new.groupby("site").size()).fillna(0).astype(int)
+        sites["cells_retired"] = sites.site.map(gone.groupby("site").size()).fillna(0).astype(int)
         sites["hours_asleep"] = sites.site.map(g.asleep_h.mean()).fillna(0.0)
         sites["energy_kwh"] = (sites.site.map(per_cell.groupby("site").kwh.sum()).fillna(0.0)
                                + sites.site.map(site_kwh).fillna(0.0))

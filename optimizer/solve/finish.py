@@ -91,6 +91,9 @@ def baselines(inst, kind, pl: Planner, plan_energy: float | None, sq: Plan | Non
         e.update(ran_energy_kwh=subs["ran"], dc_energy_kwh=subs["dc"],
                  transport_energy_kwh=subs["transport"], objective=p.objective, status="ok",
                  note=note)
+        # its power in each period (all regions), for the report's hourly chart
+        e["load_kw_by_period"] = [round(float(x), 4) for x in
+                                  np.asarray(ev["load_kw"]).reshape(len(inst.regions), -1).sum(axis=0)]
         if plan_energy is not None and e["energy_kwh"] > 0:
             e["savings_pct"] = 100.0 * (e["energy_kwh"] - plan_energy) / e["energy_kwh"]
         return e

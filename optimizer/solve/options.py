@@ -86,3 +86,22 @@ def translate(opts: SolverOptions, solver: str) -> dict:
         if v is not None:
             out[native] = v
     return out
+
+
+def solver_problem(name: str | None) -> str | None:
+    """Why the solver ``name`` cannot run here, in one line, or None when it can: checked
+    before anything is built, so that a missing solver costs no model build."""
+    from ..instance.schema import SOLVERS
+    if name is None or name == "highs":
+        return None  # highspy is a dependency of the project
+    if name not in SOLVERS:
+        return f"solver must be one of {', '.join(SOLVERS)}, got {name!r}"
+    import pyomo.environ as pyo
+    try:
+        ok = bool(pyo.SolverFactory(name).available(exception_flag=False))
+    except Exception:  # noqa: BLE001 - a broken plugin is as good as none
+        ok = False
+    if not ok:
+        return (f"solver {name!r} is not available on this machine (install it and its "
+                f"Pyomo interface, or use highs)")
+    return None
