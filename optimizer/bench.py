@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MILAN = ROOT / "instances" / "milan"
 
 KEYS = ("label", "instance", "sites", "cells", "areas", "links", "periods", "workers",
-        "time_limit_s", "work", "status", "objective", "bound", "gap", "savings_pct",
+        "time_limit_s", "work", "status", "objective_kind", "objective", "bound", "gap",
+        "savings_pct",
         "dual_iterations", "load_seconds", "wall_seconds", "dual_seconds", "highs_seconds",
         "highs_main_seconds", "highs_worker_seconds", "other_seconds", "write_seconds",
         "peak_mb", "worker_peak_mb", "error")
@@ -71,7 +72,8 @@ def measure(instance: str | Path, results: str | Path, *, mip_gap: float = 0.01,
         instance=inst.name, sites=info.get("sites"), cells=info.get("cells"),
         areas=info.get("areas"), links=info.get("coverage_links"), periods=info.get("periods"),
         workers=workers, time_limit_s=None if work else time_limit_s, work=work,
-        status=s["status"], objective=s["objective"], bound=s["bound"], gap=s["mip_gap"],
+        status=s["status"], objective_kind=s.get("objective_kind"), objective=s["objective"],
+        bound=s["bound"], gap=s["mip_gap"],
         savings_pct=s.get("savings_pct"), dual_iterations=s.get("dual_iterations"),
         load_seconds=load_seconds, wall_seconds=s.get("wall_seconds"),
         dual_seconds=tm.get("dual_seconds"), highs_seconds=tm.get("highs_seconds"),
@@ -169,15 +171,18 @@ def table_rows(rows: list[dict]) -> list[list[str]]:
     def num(x, nd=1):
         return "-" if x is None else f"{x:,.{nd}f}"
 
-    def sig(x):
-        return "-" if x is None else f"{x:,.6g}"
+    from .units import quantity
+
+    def sig(x, kind):  # four digits: a bench compares close numbers
+        return "-" if x is None else quantity(kind or "energy", x, 4)
     out = []
     for r in rows:
         limit = f"work {r['work']:,}" if r.get("work") else (
             f"{r['time_limit_s']:g} s" if r.get("time_limit_s") else "none")
         out.append([
             str(r.get("label") or r.get("instance")), num(r.get("cells"), 0), limit,
-            str(r.get("status")), sig(r.get("objective")), sig(r.get("bound")),
+            str(r.get("status")), sig(r.get("objective"), r.get("objective_kind")),
+            sig(r.get("bound"), r.get("objective_kind")),
             "-" if r.get("gap") is None else f"{100 * r['gap']:.2f} %",
             num(r.get("wall_seconds")), num(r.get("dual_seconds")),
             f"{num(r.get('highs_main_seconds'))} + {num(r.get('highs_worker_seconds'))}",

@@ -201,8 +201,8 @@ def _timing(s: dict, total: float) -> str:
                  ("tables", s.get("extract_seconds", 0.0)),
                  ("other", s.get("other_seconds", 0.0))]
     solve = float(s.get("wall_seconds") or sum(v for _, v in parts))
-    parts.append(("load and write", max(total - solve, 0.0)))
-    return f"{total:.1f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in parts if v >= 0.05)
+    parts.append(("start-up, loading and writing", max(total - solve, 0.0)))
+    return f"{total:.1f} s: " + "; ".join(f"{k} {v:.1f} s" for k, v in parts if v >= 0.05)
 
 
 def _line(u, kind: str | None = None) -> str:
@@ -500,7 +500,8 @@ def _print_comparison(table) -> None:
     t = Table(title="comparison (per year; differences against the first row)")
     for label in ("scenario", "status", "objective", "gap", "difference", "bounds allow",
                   "saves vs status quo"):
-        t.add_column(label, justify="left" if label in ("scenario", "status") else "right")
+        t.add_column(label, justify="left" if label in ("scenario", "status") else "right",
+                     no_wrap=label != "bounds allow")
     unresolved = False
     for i, r in table.iterrows():
         kind = r.get("objective_kind") if has(r.get("objective_kind")) else "objective"
@@ -520,7 +521,7 @@ def _print_comparison(table) -> None:
                 unresolved = True
         saves = percent(r["savings_pct"]) if has(r.get("savings_pct")) else "-"
         t.add_row(str(r["scenario"]), str(r["status"]), obj, gap, diff, allow, saves)
-    Console(width=None if sys.stdout.isatty() else 160).print(t)
+    Console(width=None if sys.stdout.isatty() else 200).print(t)
     if unresolved:
         typer.echo("not resolved: the bounds allow a difference of either sign; a longer "
                    "--time-limit (or more --work) narrows them")

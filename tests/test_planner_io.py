@@ -148,7 +148,7 @@ def test_solve_prints_units_and_timings_that_add_up(tmp_path):
     assert "e+" not in r.stdout  # no exponent anywhere
     line = next(x for x in r.stdout.splitlines() if x.strip().startswith("time "))
     total = float(line.split()[1])
-    parts = [float(p.split()[-2]) for p in line.split(": ", 1)[1].split(", ")]
+    parts = [float(p.split()[-2]) for p in line.split(": ", 1)[1].split("; ")]
     assert sum(parts) == pytest.approx(total, abs=0.05 * len(parts) + 0.05)
     s = json.loads((tmp_path / "o" / "summary.json").read_text())
     named = sum(s[k] for k in ("build_seconds", "handoff_seconds", "solve_seconds",

@@ -494,9 +494,12 @@ READABILITY = """() => {
                                a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
     const out = {broken: [], overflow: [], overlapping: []};
     for (const el of document.querySelectorAll('.kpi .v.n')) {
+        // a new line box starts below the bottom of everything before it
         const r = document.createRange(); r.selectNodeContents(el);
-        const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
-        if (tops.size > 1) out.broken.push(el.textContent);
+        const rects = [...r.getClientRects()].filter(x => x.width > 0).sort((a, b) => a.top - b.top);
+        let lines = 0, bottom = -Infinity;
+        for (const x of rects) { if (x.top >= bottom - 1) lines++; bottom = Math.max(bottom, x.bottom); }
+        if (lines > 1) out.broken.push(el.textContent);
         if (el.scrollWidth > el.clientWidth + 1) out.overflow.push(el.textContent);
     }
     for (const svg of document.querySelectorAll('[data-figure] svg')) {

@@ -370,7 +370,7 @@ def test_cli_compare_ranks_scenarios_and_records_a_broken_one(tmp_path):
     doc = json.loads((out / "comparison.json").read_text())
     assert doc["order"] == ["base", "demand x2", "no sleep", "broken"]
     assert doc["rows"][3]["status"] == "invalid" and doc["rows"][3]["energy_kwh"] is None
-    assert "demand x2" in r.stdout and "Δ energy kWh" in r.stdout
+    assert "demand x2" in r.stdout and "difference" in r.stdout and "MWh/yr" in r.stdout
 
 
 def test_compare_library_records_infeasible_runs(tmp_path):

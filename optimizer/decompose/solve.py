@@ -245,6 +245,8 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     sol = _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall,
                  package_version(), highs_version())
     sol.summary["seed"] = seed or 0
+    sol.summary.setdefault("periods", inst.time.periods)
+    sol.summary.setdefault("period_hours", inst.time.period_hours)
     return sol
 
 

@@ -398,6 +398,7 @@ def build_instance(config: dict, tables: dict[str, pd.DataFrame], *, catalogue: 
     """Validate a config dict and raw tables ({file name: DataFrame}) into an Instance."""
     p = Problems()
     cfg = parse_config(config, p)
+    before = len(p.lines)
     unknown_tables = [t for t in tables if t not in schema.TABLES]
     for t in unknown_tables:
         p.add(f"{t}: unknown table (known: {', '.join(schema.TABLES)})")
@@ -418,7 +419,7 @@ def build_instance(config: dict, tables: dict[str, pd.DataFrame], *, catalogue: 
               "part (datacentres, compute) is present")
     if "coverage.csv" in tables and not radio_present:
         p.add("coverage.csv: given without a radio part")
-    if p.lines:  # a table missing: nothing across tables can be checked
+    if len(p.lines) > before:  # a table missing: nothing across tables can be checked
         p.fatal = True
     parsed = {}
     for name, raw in tables.items():

@@ -146,6 +146,20 @@ def plan_bounds(built: BuiltModel, cm: CompiledModel, plan):
 
 from ..decompose.parts import PARTS_CELLS  # noqa: E402  "auto" splits above it (docs/decomposition.md)
 
+# An instance above PARTS_CELLS is still solved whole when it fits in memory and has the time:
+# on a 10,028-cell city the whole pipeline gave 8.3 % in 900 s (90 ms per cell) where parts of
+# 3,000 cells gave 11.8 %, but 39.5 % in 240 s (24 ms per cell) where parts gave 21.6 %
+# (docs/performance.md); 60 ms per cell lies between the two measurements.
+WHOLE_CELLS = 12_000  # 10,028 cells whole: 1.7 GB main + 1.0 GB per polish worker
+WHOLE_SECONDS_PER_CELL = 0.06
+
+
+def whole_pays(cells: int, time_limit_s: float | None) -> bool:
+    """Whether an instance of ``cells`` radio cells is better solved whole than in parts
+    within ``time_limit_s`` (None: no clock, so time is not what limits it)."""
+    return cells <= WHOLE_CELLS and (time_limit_s is None
+                                     or time_limit_s >= WHOLE_SECONDS_PER_CELL * cells)
+
 
 def plan_values(built: BuiltModel, values: np.ndarray) -> np.ndarray:
     """A solver's column values as the plan they describe: integers rounded, and each site's
@@ -293,7 +307,9 @@ def solve(instance, *, objective: str | None = None, time_limit_s: float | None 
     ``strategy``: "auto" (default) runs the pipeline of optimizer.solve.pipeline (a
     Lagrangian bound, a plan guided by it, HiGHS's polish) on instances with a radio part,
     gives small joint radio + data-centre models (``JOINT_BINARIES``) to HiGHS whole, solves
-    larger ones as a radio part and a data-centre part merged, and splits instances of more than ``max_part_cells`` cells into parts solved on Dask
+    larger ones as a radio part and a data-centre part merged, and splits instances of more
+    than ``max_part_cells`` cells (unless :func:`whole_pays`: up to 12,000 cells given at
+    least 60 ms per cell, or no clock) into parts solved on Dask
     (``workers`` local processes, or the cluster at ``scheduler``); "monolithic" hands the
     whole model to the solver at once; "parts" always splits. ``workers`` processes share
     the pipeline's HiGHS polish. Inside a daemonic process (a Pool's or a Dask worker),
@@ -346,15 +362,17 @@ def _solve(instance, *, objective, time_limit_s, mip_gap, threads, seed, solver,
     from .pipeline import JOINT_BINARIES
     joint_small = instance.has_radio and \
         len(instance.cells) * (instance.time.periods + 1) <= JOINT_BINARIES
+    limit = time_limit_s if time_limit_s is not None else instance.solver.time_limit_s
+    split = instance.has_radio and len(instance.cells) > max_part_cells and not \
+        whole_pays(len(instance.cells), None if work is not None else limit)
     if strategy == "parts" or (strategy == "auto" and instance.has_radio and (
-            len(instance.cells) > max_part_cells
-            or (instance.has_datacentres and not joint_small))):
+            split or (instance.has_datacentres and not joint_small))):
         # a data-centre part beside a large radio part: solved apart (HiGHS) and merged with
         # the radio part's plan; exact where their regional balances do not interact, a valid
         # bound otherwise (optimizer.decompose.parts). Small joint models go to HiGHS whole.
         from ..decompose.solve import solve_decomposed
         return solve_decomposed(instance, kind, max_cells=max_part_cells if (
-                                    strategy == "parts" or len(instance.cells) > max_part_cells) else 10**9,
+                                    strategy == "parts" or split) else 10**9,
                                 time_limit_s=time_limit_s if time_limit_s is not None else instance.solver.time_limit_s,
                                 mip_gap=mip_gap, seed=seed, workers=workers, scheduler=scheduler,
                                 threads=threads, solver=solver, baseline=baseline, progress=say,
