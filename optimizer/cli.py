@@ -613,7 +613,7 @@ def bench(sizes: str = typer.Option("100,300,1000", "--sizes", help="generated c
     t = Table(*HEAD, title="netopt bench")
     for r in table_rows(rows):
         t.add_row(*r)
-    Console().print(t)
+    Console(width=None if sys.stdout.isatty() else 200).print(t)
     typer.echo(f"wrote {out / 'bench.json'} and {out / 'bench.md'}")
     if any(r.get("error") for r in rows):
         raise typer.Exit(1)

@@ -263,7 +263,8 @@ def comparison_table(rows: list[dict]) -> pd.DataFrame:
         same = (d.get("objective_kind") == first.get("objective_kind")
                 and d.get("status") in OK and first.get("status") in OK)
         lo = hi = None
-        if same and all(_numeric(x) for x in (d.get("objective"), first.get("objective"))):
+        if d is not first and same and all(_numeric(x) for x in (d.get("objective"),
+                                                                first.get("objective"))):
             obj, fobj = d["objective"], first["objective"]
             bnd = d.get("bound") if _numeric(d.get("bound")) else None
             fbnd = first.get("bound") if _numeric(first.get("bound")) else None
