@@ -8,7 +8,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 FILE = "plan.geojson"
 
@@ -83,13 +82,3 @@ def write(solution, instance, folder: Path) -> Path:
                     encoding="utf-8")
     return path
 
-
-def read(path: Path) -> pd.DataFrame:
-    """A plan.geojson back as a table (longitude, latitude and the properties)."""
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    rows = []
-    for f in doc["features"]:
-        g = f.get("geometry") or {}
-        lon, lat = (g.get("coordinates") or [None, None])[:2]
-        rows.append({"lon": lon, "lat": lat, **f["properties"]})
-    return pd.DataFrame(rows)

@@ -266,3 +266,21 @@ def test_compare_prints_gaps_and_marks_what_it_cannot_resolve(tmp_path):
     assert bool(t.difference_resolved["same"]) is False
     assert t.input_sha256["same"] == t.input_sha256["base"]
     assert "8.88 MWh/yr" in r.stdout and "(not resolved)" in r.stdout
+
+
+def test_compare_reruns_with_a_work_limit_give_identical_numbers(tmp_path):
+    """The reproducible budget (--work) makes a comparison independent of the machine's
+    load: two runs of the same comparison agree in every number but the seconds."""
+    from optimizer.instance.generate import generate_city
+    base = generate_city(tmp_path / "city", sites=60, hours=24, seed=5)
+    sc = tmp_path / "more.toml"
+    sc.write_text('name = "traffic +30 %"\n[scale]\ndemand = 1.3\n')
+    tables = []
+    for k in range(2):
+        r = run("compare", base, sc, "--out", tmp_path / f"cmp{k}", "--work", "200",
+                "--workers", "2")
+        assert r.returncode == 0, r.stderr
+        tables.append(pd.read_csv(tmp_path / f"cmp{k}" / "comparison.csv"))
+    keep = [c for c in tables[0].columns if "seconds" not in c and c not in ("timing",)]
+    pd.testing.assert_frame_equal(tables[0][keep], tables[1][keep])
+    assert (tables[0].work_limit == 200).all()

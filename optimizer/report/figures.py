@@ -544,16 +544,6 @@ def comparison_bars(table: pd.DataFrame, kpi: str, label: str, fid: str,
         return to_svg(fig, fid, f"{label} per scenario")
 
 
-def _short(v: float) -> str:
-    """1.58 M, 949 k, 714.2: short labels for bars and ticks."""
-    a = abs(v)
-    if a >= 1e6:
-        return f"{v / 1e6:.3g} M"
-    if a >= 1e4:
-        return f"{v / 1e3:.3g} k"
-    return f"{v:.4g}"
-
-
 def _thousands(v: float, _=None) -> str:
     if abs(v) >= 1e4:
         return f"{v:,.0f}"
