@@ -274,7 +274,7 @@ def test_compare_reruns_with_a_work_limit_give_identical_numbers(tmp_path):
     from optimizer.instance.generate import generate_city
     base = generate_city(tmp_path / "city", sites=60, hours=24, seed=5)
     sc = tmp_path / "more.toml"
-    sc.write_text('name = "traffic +30 %"\n[scale]\ndemand = 1.3\n')
+    sc.write_text('name = "traffic -20 %"\n[scale]\ndemand = 0.8\n')
     tables = []
     for k in range(2):
         r = run("compare", base, sc, "--out", tmp_path / f"cmp{k}", "--work", "200",
