@@ -41,6 +41,24 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def wait_for_children(p, least: int, seconds: float) -> list[int]:
+    """The child processes of ``p`` once there are ``least`` of them (or the time is up)."""
+    t0 = time.monotonic()
+    kids = []
+    while len(kids) < least and time.monotonic() - t0 < seconds and p.poll() is None:
+        time.sleep(0.2)
+        kids = children(p.pid)
+    return kids
+
+
+def wait_until_gone(kids: list[int], seconds: float = 10.0) -> bool:
+    """Whether every process of ``kids`` has ended within ``seconds``."""
+    t1 = time.monotonic()
+    while any(alive(k) for k in kids) and time.monotonic() - t1 < seconds:
+        time.sleep(0.2)
+    return not any(alive(k) for k in kids)
+
+
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
     # 50 sites x 24 h: its joint model (about 40,000 columns) is solved in a process of its own
@@ -59,20 +77,13 @@ def test_solver_process_ends_with_the_run(city, tmp_path, sig, after):
                           "--no-baseline", "--strategy", "monolithic"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        t0 = time.monotonic()
-        kids = []
-        while not kids and time.monotonic() - t0 < 60 and p.poll() is None:
-            time.sleep(0.2)
-            kids = children(p.pid)
+        kids = wait_for_children(p, 1, 60)
         assert kids, "the joint solve did not start a process of its own"
         time.sleep(after)
         assert all(alive(k) for k in kids)
         os.kill(p.pid, sig)
         _, err = p.communicate(timeout=30)
-        t1 = time.monotonic()
-        while any(alive(k) for k in kids) and time.monotonic() - t1 < 10:
-            time.sleep(0.2)
-        assert not any(alive(k) for k in kids), "the solver process outlived the run"
+        assert wait_until_gone(kids), "the solver process outlived the run"
         assert p.returncode == (128 + signal.SIGTERM if sig == signal.SIGTERM else -signal.SIGKILL)
         assert not out.exists()
         assert not [f for f in tmp_path.iterdir() if f.name.startswith(".out.")]
@@ -94,19 +105,12 @@ def test_polish_workers_end_with_the_run(city, tmp_path, sig):
                           "--no-baseline", "--workers", "2"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        t0 = time.monotonic()
-        kids = []
-        while len(kids) < 2 and time.monotonic() - t0 < 90 and p.poll() is None:
-            time.sleep(0.2)
-            kids = children(p.pid)
+        kids = wait_for_children(p, 2, 90)
         assert len(kids) >= 2, "the polish did not start its worker processes"
         time.sleep(2.0)
         os.kill(p.pid, sig)
         p.communicate(timeout=30)
-        t1 = time.monotonic()
-        while any(alive(k) for k in kids) and time.monotonic() - t1 < 10:
-            time.sleep(0.2)
-        assert not any(alive(k) for k in kids), "a polish worker outlived the run"
+        assert wait_until_gone(kids), "a polish worker outlived the run"
         assert not out.exists()
     finally:
         if p.poll() is None:

@@ -256,15 +256,8 @@ class Planner:
         lo = np.zeros(nf + nu + ng)
         hi = np.r_[ub[links], d.D[areas, t] if pen else np.zeros(0), np.full(ng, np.inf)]
         # rows: demand (areas with demand), capacity (awake cells with links), balance
-        ucell, cell_row = np.unique(cells, return_inverse=True)
+        ucell, rows, cols, vals = _flow_rows(ix, links, pos_a, len(areas), pen)
         nd, nc = len(areas), len(ucell)
-        rows = [pos_a[ix.l_area[links]], nd + cell_row]
-        cols = [np.arange(nf), np.arange(nf)]
-        vals = [np.ones(nf), np.ones(nf)]
-        if pen:
-            rows.append(np.arange(nd))
-            cols.append(nf + np.arange(nu))
-            vals.append(np.ones(nu))
         rlo = np.r_[d.D[areas, t], np.full(nc, -np.inf)]
         rhi = np.r_[d.D[areas, t], ix.cap[ucell]]
         if ng:
@@ -829,6 +822,22 @@ class PeriodSearch:
 HIGHS_SECONDS = [0.0]  # seconds this process spent in HiGHS's LPs (the pipeline's accounting)
 
 
+def _flow_rows(ix, links, pos_a, nd: int, pen: bool):
+    """The rows one period's flow LPs share, as (cells with links, rows, cols, vals):
+    demand (row ``pos_a`` of each link's area; with a penalty, one unserved column per area
+    after the flows) and capacity (row ``nd + k`` for the k-th cell)."""
+    nf = len(links)
+    ucell, cell_row = np.unique(ix.l_cell[links], return_inverse=True)
+    rows = [pos_a[ix.l_area[links]], nd + cell_row]
+    cols = [np.arange(nf), np.arange(nf)]
+    vals = [np.ones(nf), np.ones(nf)]
+    if pen:
+        rows.append(np.arange(nd))
+        cols.append(nf + np.arange(nd))
+        vals.append(np.ones(nd))
+    return ucell, rows, cols, vals
+
+
 class _FlowLP:
     """Least-cost flows of one period over the links of cells ``may``, within link and cell
     capacities, unserved demand at its penalty; solved again and again with new costs per
@@ -846,20 +855,13 @@ class _FlowLP:
         pen = d.pen is not None
         nu = len(areas) if pen else 0
         cells = ix.l_cell[links]
-        ucell, cell_row = np.unique(cells, return_inverse=True)
+        ucell, rows, cols, vals = _flow_rows(ix, links, pos_a, len(areas), pen)
         nd, nc = len(areas), len(ucell)
         self.links, self.cells, self.nf = links, cells, nf
         self.feasible = True
         if nd and not pen and np.bincount(pos_a[ix.l_area[links]], minlength=nd).min() == 0:
             self.feasible = False  # an area with demand that no cell may serve
             return
-        rows = [pos_a[ix.l_area[links]], nd + cell_row]
-        cols = [np.arange(nf), np.arange(nf)]
-        vals = [np.ones(nf), np.ones(nf)]
-        if pen:
-            rows.append(np.arange(nd))
-            cols.append(nf + np.arange(nu))
-            vals.append(np.ones(nu))
         A = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                           shape=(nd + nc, nf + nu))
         cost = np.r_[np.zeros(nf), d.pen[areas, t] if pen else np.zeros(0)]
