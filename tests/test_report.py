@@ -582,4 +582,6 @@ def test_hourly_chart_in_the_period_length_with_status_quo_and_traffic():
     from optimizer.units import unit_for
     assert unit_for(800_000.0, figures.POWER) == (1e3, "MW")
     assert unit_for(1.38, figures.POWER) == (1.0, "kW")
-    assert "traffic" in figures.awake_cells(hourly, 8.0)
+    # the traffic on an axis of its own: a second axes in the figure, only with demand
+    assert 'id="awake-cells-axes_2"' in figures.awake_cells(hourly, 8.0)
+    assert 'id="awake-cells-axes_2"' not in figures.awake_cells(hourly.drop(columns="demand_mbps"), 8.0)

@@ -229,7 +229,8 @@ def awake_cells(hourly: pd.DataFrame | None, period_hours: float | None = None) 
             labels.append("traffic")
         ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3,
                   fontsize=9.5)
-        return to_svg(fig, "awake-cells", "awake 4G and 5G cells per period, against the traffic")
+        return to_svg(fig, "awake-cells", "awake 4G and 5G cells per period"
+                      + (", against the traffic" if "traffic" in labels else ""))
 
 
 def _located(df: pd.DataFrame | None) -> pd.DataFrame:
