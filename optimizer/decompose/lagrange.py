@@ -23,9 +23,10 @@ best one by a scaled subgradient method. Without wake-ups the site subproblem ha
 optima, so the best bound equals the LP relaxation of the model with the per-link rows
 ``f <= min(link_mbps, D) * a`` and the per-site rows above (tests/test_lagrange.py).
 
-The data-centre part, under a grid-based objective, is a subproblem of its own priced at
-beta (:class:`~optimizer.decompose.dcdual.DatacentreDual`); under ``energy`` it is
-independent of the radio and solved apart.
+In a joint radio + data-centre instance the data-centre rows are one more subproblem
+(:class:`~optimizer.decompose.dcdual.DatacentreDual`, a small MIP for HiGHS) priced like the
+radio at the same prices (beta where a region-period has renewables), so the bound is one of
+the joint model; under ``energy`` its price never changes and it is solved once.
 """
 from __future__ import annotations
 
@@ -135,6 +136,10 @@ class RadioDual:
         self.wake_dp = len(self.wake_cells) > 0 and (
             ran.max_wakeups is not None or most > WAKE_NEGLIGIBLE * scale * T)
         # site overheads (the model's s: sites with overhead, over its linked or fixed cells)
+        self.dc = None
+        if inst.has_datacentres:
+            from .dcdual import DatacentreDual
+            self.dc = DatacentreDual(inst, kind)
         self.cell_site = ix.cell_site
         self.site_region = np.zeros(S, np.int64)
         self.site_region[ix.cell_site] = ix.cell_region
@@ -300,8 +305,21 @@ class RadioDual:
         load = self._load_kw(built, awake, on, f, wakes_t=None)
         if len(self.beta_rt):
             value -= float((m.beta * self.ren.reshape(-1)[self.beta_rt]).sum())
+        dc_value, dc_load = 0.0, None
+        if self.dc is not None:
+            dc_value, dc_load = self.dc.solve(P)
+            value += dc_value
         return SubSolution(value=value, built=built, awake=awake, on=on, flow=f,
-                           unserved=unserved, wakes=wakes, g=g, load_kw=load)
+                           unserved=unserved, wakes=wakes, g=g, load_kw=load,
+                           dc_value=dc_value, dc_load_kw=dc_load)
+
+    def dc_upper(self) -> float:
+        """What the data centres can add to a radio plan's objective at most: their best
+        load priced at the full price of grid energy (0 without data centres); for targets."""
+        if self.dc is None:
+            return 0.0
+        _, load = self.dc.solve(self.full_price)
+        return float((load * self.full_price).sum())
 
     def _load_kw(self, built, awake, on, f, wakes_t=None) -> np.ndarray:
         ix, T = self.ix, self.T

@@ -163,9 +163,11 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
         budget = max(PARTS_SHARE * (time_limit_s - (time.perf_counter() - t_wall)), 1.0)
     # a part solve's share of the budget is its share of the cells to solve (small parts
     # count as 50 cells: their fixed costs of building and starting dominate)
+    shared = shared_regions(inst, kind, sp.parts)
+    joint = _joint_part(inst, dc, radio, shared)
     cells_work = sum(max(p.cells, 50) * (2 if (p.plan is not None or (
-        p.kind == "radio" and set(p.instance.sites.region) & shared_regions(inst, kind, sp.parts))) else 1)
-        for p in radio)
+        p.kind == "radio" and set(p.instance.sites.region) & shared)) else 1)
+        for p in radio) + (max(joint[2], 50) if joint else 0)
     if dc and budget is not None:
         dc_time, budget = max(0.1 * budget, 1.0), max(0.9 * budget, 1.0)
     else:
@@ -206,7 +208,6 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     # boundary cell it is also the part's plan), and the plan versions with shared capacities
     # regions whose renewables several parts share: the plans split what the data centres
     # left, in proportion to each part's cells there (the bound versions keep it all)
-    shared = shared_regions(inst, kind, sp.parts)
     plans = {p.name: p.plan for p in radio}
     if shared:
         from ..formulation.energy import renewable_kw
@@ -224,6 +225,8 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     jobs = [(p.name, "bound" if plans[p.name] is not None else "whole", p.instance, p.cells)
             for p in radio]
     jobs += [(p.name, "plan", plans[p.name], p.cells) for p in radio if plans[p.name] is not None]
+    if joint:
+        jobs.append(("joint", "bound", joint[1], joint[2]))
     jobs.sort(key=lambda j: -j[3])  # largest first: better packing on the workers
     say(f"{len(jobs)} part solves")
     for (name, role, _, _), (sol, err) in zip(jobs, _run(jobs, kind, opts, 1 if single else W,
@@ -236,6 +239,8 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
             bound_sols[name] = plan_sols[name] = sol
         else:
             plan_sols[name] = sol
+    if "joint" in bound_sols:
+        bound_sols["joint"].summary["joined"] = joint[0]
     plan_failed = any(not k.endswith("/bound") for k in failures)
     if radio and not plan_failed and all(p.name in plan_sols and plan_sols[p.name].ok
                                          for p in radio):
@@ -248,6 +253,25 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     sol.summary.setdefault("periods", inst.time.periods)
     sol.summary.setdefault("period_hours", inst.time.period_hours)
     return sol
+
+
+def _joint_part(inst: Instance, dc: list, radio: list, shared: set):
+    """Where the data centres and radio parts share renewables, the sum of the parts'
+    bounds lets each use all of them. The largest radio part that shares them, joined to
+    the data centres, has a dual that prices both at the same multipliers
+    (optimizer.decompose.dcdual): (its name, that instance, its cells), or None."""
+    if not dc or not shared:
+        return None
+    dc_regions = set(inst.datacentres.region) | set(inst.compute.region)
+    users = [p for p in radio if set(p.instance.sites.region) & shared & dc_regions]
+    if not users:
+        return None
+    p = max(users, key=lambda q: q.cells)
+    both = replace(p.instance, name=f"{p.instance.name}+datacentres", datacentres=inst.datacentres,
+                   compute=inst.compute, links=inst.links, routes=inst.routes,
+                   datacentre=inst.datacentre, forced_dcs=inst.forced_dcs,
+                   forbidden_dcs=inst.forbidden_dcs)
+    return p.name, both, p.cells
 
 
 def _renewables_share(inst: Instance, part, left: np.ndarray, shared: set) -> pd.DataFrame:
@@ -396,6 +420,16 @@ def _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall, pkg, 
             why = failures.get(f"{name}/bound")
             nob.append(f"{name} (its bound solve failed: {why})" if why else name)
     bound = float(sum(bounds)) if not nob else None
+    jb = bound_sols["joint"].summary.get("bound") if "joint" in bound_sols else None
+    joined = (bound_sols["joint"].summary.get("joined") if jb is not None else None)
+    if jb is not None and joined is not None:
+        # the joint part's dual stands for its radio part and the data centres together
+        rest = [bound_sols[p.name].summary.get("bound") if p.name in bound_sols else None
+                for p in radio if p.name != joined]
+        if all(b is not None for b in rest):
+            alt = float(jb + sum(rest))
+            extra["bound_joint"] = alt
+            bound = alt if bound is None else max(bound, alt)
     gap = max(obj - bound, 0.0) / max(abs(obj), 1e-10) if bound is not None else None
     all_opt = all(s.summary["status"] == "optimal" for s in [*bound_sols.values(), *plan_sols.values()])
     status = "optimal" if (sp.exact and all_opt) else "feasible"

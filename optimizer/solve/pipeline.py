@@ -485,7 +485,8 @@ def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, worker
 
 def dual_bound(inst, kind: str, *, seconds: float | None = None, work: int | None = None):
     """A lower bound on ``inst``'s optimum from the Lagrangian dual alone (a bound version
-    of a split instance's part): a quick plan gives the ascent its target, which then runs
+    of a split instance's part, or a radio part joined to the data centres, whose dual then
+    has their subproblem too): a quick plan gives the ascent its target, which then runs
     ``seconds``, ``work`` iterations, or (neither) until it stalls. None when the dual
     cannot be formed (no radio part)."""
     if not inst.has_radio:
@@ -496,9 +497,11 @@ def dual_bound(inst, kind: str, *, seconds: float | None = None, work: int | Non
     best = [pl.price(pl.status_quo())]
     top = [None]
 
+    extra = d.dc_upper()  # a joint instance's data centres, on top of the radio plan
+
     def target():
         b = best[0].objective if best[0] is not None else None
-        return b if b is not None else max(abs(top[0] or 1.0), 1.0) * 2.0
+        return b + extra if b is not None else max(abs(top[0] or 1.0), 1.0) * 2.0
 
     def on_step(a, m, s):
         top[0] = a.bound
