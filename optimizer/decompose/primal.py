@@ -323,9 +323,9 @@ class Planner:
             flows = self._link_flows(p0.flow)
         searches = [PeriodSearch(self, t, awake[:, t], built, flows[:, t], cc) for t in range(self.T)]
         if self.d.sleep_ok:
+            # every period's drop, even past the deadline: without it the plan keeps the
+            # union's overbuild (100,244 cells in parts of 3,000, 30 min: 60 % gap when cut)
             for ps in searches:
-                if deadline is not None and time.perf_counter() > deadline:
-                    break
                 ps.drop_all()
             for ps in searches:
                 if not swaps or (deadline is not None and time.perf_counter() > deadline):

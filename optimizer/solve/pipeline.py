@@ -42,6 +42,9 @@ WORK_DUAL_SHARE = 0.4
 # models with at most this many binaries get HiGHS's joint branch and bound after the plan
 # (tests' instances, tiny); shipped Milan (15,936) is far past where it stalls
 JOINT_BINARIES = 2000
+# with a clock and workers > 1: the ascent goes on in this process while one worker fewer
+# polishes (10,028 cells, 900 s: docs/performance.md)
+ASCENT_DURING_POLISH = True
 # seconds kept for the final pricing, tables and baselines, per 1,000 cells
 FINISH_SECONDS_PER_1000_CELLS = 1.5
 
@@ -231,7 +234,9 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
         report("plan")
 
         # ---- 2. plan: from the subproblems' cells, with swaps among the cells they woke
-        if not done():
+        # (not when the quick plan used up the plan phase: a second would only overrun)
+        plan_end = budget.deadline(BOUND_SHARE + PLAN_SHARE)
+        if not done() and (plan_end is None or time.perf_counter() < plan_end):
             t = time.perf_counter()
             ever = np.any(asc.recent, axis=0)
             plan = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=True, promising=ever,
@@ -247,8 +252,27 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
         nodes = None
         if work is not None:
             nodes = max(int((1 - WORK_DUAL_SHARE) * work / max(d.T, 1)), 1)
-        polished, highs_s, inline = polish_plan(inst, kind, pl, best, ever, workers=workers,
-                                                deadline=budget.end(), nodes=nodes, seed=seed)
+        meanwhile, pw = None, workers
+        if overlap and ASCENT_DURING_POLISH:
+            # one worker fewer polishes; this process goes on with the ascent meanwhile
+            pw = workers - 1
+            end = budget.end()
+            box_target = best.objective
+
+            def meanwhile():
+                nonlocal asc
+                t0 = time.perf_counter()
+                if t0 >= end:
+                    return False
+                asc = ascend(d, target=lambda: box_target, iterations=10**9,
+                             deadline=min(end, t0 + 0.5), on_step=on_step, state=asc)
+                clock.dual += time.perf_counter() - t0
+                return True
+        polished, highs_s, inline = polish_plan(inst, kind, pl, best, ever, workers=pw,
+                                                deadline=budget.end(), nodes=nodes, seed=seed,
+                                                meanwhile=meanwhile)
+        bound[0] = max(bound[0], asc.bound)
+        details["dual_iterations"] = asc.iterations
         if inline:
             clock.highs_extra += highs_s
         else:
@@ -405,11 +429,13 @@ POLISH_MIN_SECONDS = 1.0
 
 
 def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, workers: int,
-                deadline: float | None, nodes: int | None, seed: int):
+                deadline: float | None, nodes: int | None, seed: int, meanwhile=None):
     """Polish every period of ``plan`` (optimizer.decompose.polish) in ``workers``
     processes, busiest periods first. With a ``deadline`` each period's re-solve gets the
     time left shared among the periods not done yet (so time a quick period leaves goes to
     the others), and periods HiGHS did not finish are polished again while time remains.
+    ``meanwhile()``, if given, is called while the worker processes run (even one), as
+    long as it returns True (it did some work and has more).
     Returns (the plan, priced; HiGHS seconds summed over the processes; whether they ran
     in this process)."""
     from concurrent.futures import FIRST_COMPLETED, wait
@@ -421,7 +447,7 @@ def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, worker
     spent = 0.0
     todo = [int(t) for t in np.argsort(-pl.d.D.sum(axis=0), kind="stable")]
     rnd = 0
-    inline = W == 1 or mp.current_process().daemon
+    inline = (W == 1 and meanwhile is None) or mp.current_process().daemon
     ex = None if inline else ProcessPoolExecutor(
         max_workers=W, mp_context=mp.get_context("spawn"), initializer=_polish_init,
         initargs=(inst, kind, os.getpid()))
@@ -461,7 +487,12 @@ def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, worker
                     results = list(running.values())
                     running.clear()
                 else:
-                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    done = set()
+                    while not done:
+                        # this process's own work (the ascent) while the workers polish
+                        busy = meanwhile is not None and meanwhile()
+                        done, _ = wait(list(running), timeout=0 if busy else None,
+                                       return_when=FIRST_COMPLETED)
                     results = [f.result() for f in done]
                     for f in done:
                         running.pop(f)
@@ -486,7 +517,8 @@ def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, worker
 def dual_bound(inst, kind: str, *, seconds: float | None = None, work: int | None = None):
     """A lower bound on ``inst``'s optimum from the Lagrangian dual alone (a bound version
     of a split instance's part, or a radio part joined to the data centres, whose dual then
-    has their subproblem too): a quick plan gives the ascent its target, which then runs
+    has their subproblem too): the status quo (or a quick plan) gives the ascent its target;
+    it runs
     ``seconds``, ``work`` iterations, or (neither) until it stalls. None when the dual
     cannot be formed (no radio part)."""
     if not inst.has_radio:
@@ -509,9 +541,12 @@ def dual_bound(inst, kind: str, *, seconds: float | None = None, work: int | Non
     deadline = None if seconds is None or work is not None else t0 + seconds
     first = QUICK_ITERATIONS if iters is None else min(QUICK_ITERATIONS, iters)
     asc = ascend(d, target=target, iterations=first, deadline=deadline, on_step=on_step)
-    if deadline is None or time.perf_counter() < deadline:  # a better target, if time is left
+    # the status quo is target enough: a quick plan's better one gained less than the
+    # ascent's time it took (3,280 cells, 46 s: 6.06 GWh/yr with it, 6.20 without;
+    # docs/performance.md); only without a status quo (infeasible as it is) one is made
+    if best[0].objective is None and (deadline is None or time.perf_counter() < deadline):
         quick = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=False, deadline=deadline)
-        best[0] = _better(best[0] if best[0].objective is not None else None, quick) or best[0]
+        best[0] = _better(None, quick) or best[0]
     rest = None if iters is None else max(iters - asc.iterations, 0)
     stall = None if (deadline is not None or iters is not None) else 1e-6
     asc = _ascend_more(d, asc, target, rest, deadline, on_step, stall)
