@@ -42,9 +42,6 @@ WORK_DUAL_SHARE = 0.4
 # models with at most this many binaries get HiGHS's joint branch and bound after the plan
 # (tests' instances, tiny); shipped Milan (15,936) is far past where it stalls
 JOINT_BINARIES = 2000
-# with a clock and workers > 1: the ascent goes on in this process while one worker fewer
-# polishes (10,028 cells, 900 s: docs/performance.md)
-ASCENT_DURING_POLISH = True
 # seconds kept for the final pricing, tables and baselines, per 1,000 cells
 FINISH_SECONDS_PER_1000_CELLS = 1.5
 
@@ -252,27 +249,8 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
         nodes = None
         if work is not None:
             nodes = max(int((1 - WORK_DUAL_SHARE) * work / max(d.T, 1)), 1)
-        meanwhile, pw = None, workers
-        if overlap and ASCENT_DURING_POLISH:
-            # one worker fewer polishes; this process goes on with the ascent meanwhile
-            pw = workers - 1
-            end = budget.end()
-            box_target = best.objective
-
-            def meanwhile():
-                nonlocal asc
-                t0 = time.perf_counter()
-                if t0 >= end:
-                    return False
-                asc = ascend(d, target=lambda: box_target, iterations=10**9,
-                             deadline=min(end, t0 + 0.5), on_step=on_step, state=asc)
-                clock.dual += time.perf_counter() - t0
-                return True
-        polished, highs_s, inline = polish_plan(inst, kind, pl, best, ever, workers=pw,
-                                                deadline=budget.end(), nodes=nodes, seed=seed,
-                                                meanwhile=meanwhile)
-        bound[0] = max(bound[0], asc.bound)
-        details["dual_iterations"] = asc.iterations
+        polished, highs_s, inline = polish_plan(inst, kind, pl, best, ever, workers=workers,
+                                                deadline=budget.end(), nodes=nodes, seed=seed)
         if inline:
             clock.highs_extra += highs_s
         else:
@@ -429,13 +407,11 @@ POLISH_MIN_SECONDS = 1.0
 
 
 def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, workers: int,
-                deadline: float | None, nodes: int | None, seed: int, meanwhile=None):
+                deadline: float | None, nodes: int | None, seed: int):
     """Polish every period of ``plan`` (optimizer.decompose.polish) in ``workers``
     processes, busiest periods first. With a ``deadline`` each period's re-solve gets the
     time left shared among the periods not done yet (so time a quick period leaves goes to
     the others), and periods HiGHS did not finish are polished again while time remains.
-    ``meanwhile()``, if given, is called while the worker processes run (even one), as
-    long as it returns True (it did some work and has more).
     Returns (the plan, priced; HiGHS seconds summed over the processes; whether they ran
     in this process)."""
     from concurrent.futures import FIRST_COMPLETED, wait
@@ -447,7 +423,7 @@ def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, worker
     spent = 0.0
     todo = [int(t) for t in np.argsort(-pl.d.D.sum(axis=0), kind="stable")]
     rnd = 0
-    inline = (W == 1 and meanwhile is None) or mp.current_process().daemon
+    inline = W == 1 or mp.current_process().daemon
     ex = None if inline else ProcessPoolExecutor(
         max_workers=W, mp_context=mp.get_context("spawn"), initializer=_polish_init,
         initargs=(inst, kind, os.getpid()))
@@ -487,12 +463,7 @@ def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, worker
                     results = list(running.values())
                     running.clear()
                 else:
-                    done = set()
-                    while not done:
-                        # this process's own work (the ascent) while the workers polish
-                        busy = meanwhile is not None and meanwhile()
-                        done, _ = wait(list(running), timeout=0 if busy else None,
-                                       return_when=FIRST_COMPLETED)
+                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                     results = [f.result() for f in done]
                     for f in done:
                         running.pop(f)
