@@ -167,7 +167,7 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     joint = _joint_part(inst, dc, radio, shared)
     cells_work = sum(max(p.cells, 50) * (2 if (p.plan is not None or (
         p.kind == "radio" and set(p.instance.sites.region) & shared)) else 1)
-        for p in radio) + (max(joint[2], 50) if joint else 0)
+        for p in radio)
     if dc and budget is not None:
         dc_time, budget = max(0.1 * budget, 1.0), max(0.9 * budget, 1.0)
     else:
@@ -225,7 +225,8 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     jobs = [(p.name, "bound" if plans[p.name] is not None else "whole", p.instance, p.cells)
             for p in radio]
     jobs += [(p.name, "plan", plans[p.name], p.cells) for p in radio if plans[p.name] is not None]
-    if joint:
+    if joint:  # in place of the joined part's own bound job
+        jobs = [j for j in jobs if not (j[0] == joint[0] and j[1] == "bound")]
         jobs.append(("joint", "bound", joint[1], joint[2]))
     jobs.sort(key=lambda j: -j[3])  # largest first: better packing on the workers
     say(f"{len(jobs)} part solves")
@@ -239,8 +240,6 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
             bound_sols[name] = plan_sols[name] = sol
         else:
             plan_sols[name] = sol
-    if "joint" in bound_sols:
-        bound_sols["joint"].summary["joined"] = joint[0]
     plan_failed = any(not k.endswith("/bound") for k in failures)
     if radio and not plan_failed and all(p.name in plan_sols and plan_sols[p.name].ok
                                          for p in radio):
@@ -248,7 +247,7 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
         if over:  # cannot happen: shared capacities sum to the capacity
             failures["merge"] = f"{len(over)} boundary cells overloaded by the union of the parts"
     sol = _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall,
-                 package_version(), highs_version())
+                 package_version(), highs_version(), joined=joint[0] if joint else None)
     sol.summary["seed"] = seed or 0
     sol.summary.setdefault("periods", inst.time.periods)
     sol.summary.setdefault("period_hours", inst.time.period_hours)
@@ -259,7 +258,8 @@ def _joint_part(inst: Instance, dc: list, radio: list, shared: set):
     """Where the data centres and radio parts share renewables, the sum of the parts'
     bounds lets each use all of them. The largest radio part that shares them, joined to
     the data centres, has a dual that prices both at the same multipliers
-    (optimizer.decompose.dcdual): (its name, that instance, its cells), or None."""
+    (optimizer.decompose.dcdual); its bound job stands for that part's and the data
+    centres' bounds. (its name, that instance, its cells), or None."""
     if not dc or not shared:
         return None
     dc_regions = set(inst.datacentres.region) | set(inst.compute.region)
@@ -331,7 +331,8 @@ def _run(jobs, kind, opts, workers, scheduler, progress):
     return out
 
 
-def _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall, pkg, hv) -> Solution:
+def _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall, pkg, hv,
+           joined: str | None = None) -> Solution:
     from ..solve.extract import _report_tables
     T = inst.time.periods
     summary: dict = {"instance": inst.name, "objective_kind": kind}
@@ -411,8 +412,12 @@ def _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall, pkg, 
                       * region_factor(inst, kind)[reg]).sum())
         extra["unserved_mbps_h"] = float(a.unserved_mbps.sum() * hw)
     # bound: the sum of the parts' bounds (each from the shared-cost, full-capacity version)
+    # (with a joint job: the joined radio part and the data centres are its one bound)
     bounds, nob = [], []
-    for name in [p.name for p in radio] + (["datacentres"] if dcs is not None else []):
+    names = [p.name for p in radio] + (["datacentres"] if dcs is not None else [])
+    if joined is not None:
+        names = [n for n in names if n not in (joined, "datacentres")] + ["joint"]
+    for name in names:
         b = bound_sols[name].summary.get("bound") if name in bound_sols else None
         if b is not None:
             bounds.append(b)
@@ -420,16 +425,6 @@ def _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall, pkg, 
             why = failures.get(f"{name}/bound")
             nob.append(f"{name} (its bound solve failed: {why})" if why else name)
     bound = float(sum(bounds)) if not nob else None
-    jb = bound_sols["joint"].summary.get("bound") if "joint" in bound_sols else None
-    joined = (bound_sols["joint"].summary.get("joined") if jb is not None else None)
-    if jb is not None and joined is not None:
-        # the joint part's dual stands for its radio part and the data centres together
-        rest = [bound_sols[p.name].summary.get("bound") if p.name in bound_sols else None
-                for p in radio if p.name != joined]
-        if all(b is not None for b in rest):
-            alt = float(jb + sum(rest))
-            extra["bound_joint"] = alt
-            bound = alt if bound is None else max(bound, alt)
     gap = max(obj - bound, 0.0) / max(abs(obj), 1e-10) if bound is not None else None
     all_opt = all(s.summary["status"] == "optimal" for s in [*bound_sols.values(), *plan_sols.values()])
     status = "optimal" if (sp.exact and all_opt) else "feasible"
