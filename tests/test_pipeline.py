@@ -54,4 +54,3 @@ def test_summary_accounts_for_the_time(city):
     # each figure is rounded to 0.1 ms on its own
     assert tm["highs_seconds"] == pytest.approx(tm["highs_main_seconds"] + tm["highs_worker_seconds"],
                                                 abs=2e-4)
-

@@ -489,9 +489,8 @@ def dual_bound(inst, kind: str, *, seconds: float | None = None, work: int | Non
     """A lower bound on ``inst``'s optimum from the Lagrangian dual alone (a bound version
     of a split instance's part, or a radio part joined to the data centres, whose dual then
     has their subproblem too): the status quo (or a quick plan) gives the ascent its target;
-    it runs
-    ``seconds``, ``work`` iterations, or (neither) until it stalls. None when the dual
-    cannot be formed (no radio part)."""
+    it runs ``seconds``, ``work`` iterations, or (neither) until it stalls. None when the
+    dual cannot be formed (no radio part)."""
     if not inst.has_radio:
         return None
     t0 = time.perf_counter()
