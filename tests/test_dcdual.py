@@ -107,3 +107,13 @@ def test_split_solve_reports_the_joint_bound(tmp_path, kind):
                           strategy="monolithic").summary[KEYS[kind]]
     assert dec["bound"] > (ra + dco) * 1.02, (dec["bound"], ra + dco, opt)
     assert dec[KEYS[kind]] >= opt * (1 - 1e-9)
+
+
+def test_an_infeasible_datacentre_part_gives_no_bound(tmp_path):
+    """Compute beyond every site's capacity: the subproblem says so instead of entering an
+    infinite value into the bound (a split solve then names the bound job as failed)."""
+    inst = optimizer.load_instance(joint_tiny(tmp_path, 2))
+    comp = inst.compute.copy()
+    comp["it_kw"] = comp.it_kw * 100  # 200-300 kW against 24 kW of sites
+    with pytest.raises(RuntimeError, match="Infeasible"):
+        DatacentreDual(replace(inst, compute=comp), "carbon").solve(np.ones((2, 3)))

@@ -90,12 +90,14 @@ class DatacentreDual:
             info = h.getInfo()
             if status == highspy.HighsModelStatus.kOptimal and not self.mip:
                 low = float(info.objective_function_value)
-            elif self.mip and info.mip_dual_bound > -highspy.kHighsInf:
+            elif self.mip and status != highspy.HighsModelStatus.kInfeasible and \
+                    -highspy.kHighsInf < info.mip_dual_bound < highspy.kHighsInf:
                 low = float(info.mip_dual_bound)  # proven, whether or not it stopped early
             else:
                 raise RuntimeError(f"data-centre subproblem: HiGHS ended {h.modelStatusToString(status)}")
             value += low
-            if info.primal_solution_status == 2:  # a feasible point: its load for the subgradient
+            if info.primal_solution_status == int(highspy.SolutionStatus.kSolutionStatusFeasible):
+                # a feasible point: its load for the subgradient
                 x[self.cm.colmap] = np.asarray(h.getSolution().col_value)
         load = (self.const_kw + self.K.T @ x).reshape(self.R, self.T)
         self._last = (p.copy(), value, load.copy())
