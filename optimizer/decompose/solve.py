@@ -40,7 +40,7 @@ def plan_part(instance: Instance, objective: str, options: dict) -> Solution:
     return solve_part(instance, objective, options)
 
 
-PARTS_SHARE = 0.8  # of the time left after the split: at 0.9 the 100k-cell run overran by 58 s (docs/performance.md)
+PARTS_SHARE = 0.9  # of the time left after the split: 100,244 cells, 1,800 s: 1,629 s, 25.1 % (0.8: 1,514 s, 25.8 %; docs/performance.md)
 
 
 def bound_part(instance: Instance, objective: str, options: dict) -> Solution:
