@@ -11,8 +11,6 @@ a solve stops short of optimal.
 """
 from __future__ import annotations
 
-import time
-
 import highspy
 import numpy as np
 import pyomo.environ as pyo
@@ -64,8 +62,6 @@ class DatacentreDual:
         if len(cm.colmap):
             h.passModel(cm.highs_lp())
         self.h = h
-        self.seconds = 0.0  # inside HiGHS, over all calls
-        self.calls = 0
         self._last: tuple | None = None
 
     def solve(self, P: np.ndarray) -> tuple[float, np.ndarray]:
@@ -79,13 +75,10 @@ class DatacentreDual:
         x = self.dropped_value.copy()
         value = const
         if len(self.cm.colmap):
-            t0 = time.perf_counter()
             h = self.h
             n = len(self.cm.colmap)
             h.changeColsCost(n, np.arange(n, dtype=np.int32), cost[self.cm.colmap])
             h.run()
-            self.seconds += time.perf_counter() - t0
-            self.calls += 1
             status = h.getModelStatus()
             info = h.getInfo()
             if status == highspy.HighsModelStatus.kOptimal and not self.mip:
