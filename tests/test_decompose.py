@@ -139,3 +139,72 @@ def test_neighbourhoods_cover_each_cell_once_and_keep_sites_whole():
             for s in np.unique(site[g]):  # a site's cells are in one group
                 assert set(cells[site[cells] == s]) <= set(g)
     assert len(neighbourhoods(xy, cells, 500)) == 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_restricted_period_model_is_exact_on_its_columns(seed):
+    """A neighbourhood's model (CompiledModel.restrict: the other columns fixed at a plan's
+    values) solved exactly and mapped back is feasible for every row and bound of the whole
+    period model, its objective is the whole model's objective of that vector, and it is no
+    worse than the plan it started from."""
+    from dataclasses import replace
+    from optimizer.solve.highs import solve_compiled
+    from optimizer.solve.options import SolverOptions
+    inst = random_instance(seed, n_cells=8, n_areas=5, T=3)
+    pl = Planner(RadioDual(inst))
+    sq = pl.price(pl.status_quo())
+    pm = PeriodModel(inst, "energy")
+    cm = pm.cm
+    rng = np.random.default_rng(seed)
+    for t in range(inst.time.periods):
+        base = pm.price(t, sq.built, sq.awake[:, t])
+        vals = base.values[cm.colmap]
+        g = np.flatnonzero(rng.random(len(sq.built)) < 0.5)
+        fixed = np.ones(len(sq.built), bool)
+        fixed[g] = False
+        cl, cu, rl, ru = pm.bounds(t, sq.built, sq.awake[:, t], fixed)
+        keep = pm.neighbourhood_columns(g)
+        sub = cm.restrict(keep, vals, cl, cu, rl, ru)
+        res = solve_compiled(sub, SolverOptions(mip_gap=0.0, threads=1), start=vals[keep])
+        assert res.status == "optimal"
+        x = vals.copy()
+        x[keep] = res.values
+        act = cm.A @ x
+        assert (act >= rl - 1e-6).all() and (act <= ru + 1e-6).all()
+        assert (x >= cl - 1e-9).all() and (x <= cu + 1e-9).all()
+        assert float(cm.col_cost @ x + cm.offset) == pytest.approx(res.objective, rel=1e-9)
+        assert res.objective <= base.objective + 1e-6 * max(1.0, abs(base.objective))
+        # and the whole period re-solved with the same cells free is at least as good
+        whole = solve_compiled(cm, SolverOptions(mip_gap=0.0, threads=1), col_lower=cl,
+                               col_upper=cu, row_lower=rl, row_upper=ru)
+        assert whole.objective <= res.objective + 1e-6 * max(1.0, abs(res.objective))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_polish_by_neighbourhoods_keeps_plans_feasible(seed, monkeypatch):
+    """Neighbourhoods of two cells (the restricted models) re-plan each period: the plan
+    stays feasible for the planner, no period gets worse, and the objective polish_period
+    reports is attained (the period's LP of the returned plan is no dearer)."""
+    from dataclasses import replace
+    import optimizer.decompose.polish as polish
+    monkeypatch.setattr(polish, "WHOLE_CELLS", 1)
+    monkeypatch.setattr(polish, "NEIGHBOURHOOD_CELLS", 2)
+    inst = random_instance(seed, n_cells=8, n_areas=5, T=3)
+    n = len(inst.sites)
+    r = np.random.default_rng(seed)
+    inst = replace(inst, sites=inst.sites.assign(lat=31.0 + r.uniform(0, 0.05, n),
+                                                 lon=121.0 + r.uniform(0, 0.05, n)))
+    pl = Planner(RadioDual(inst))
+    sq = pl.price(pl.status_quo())
+    pm = PeriodModel(inst, "energy")
+    xy = polish.cell_xy(inst, pm.ix)
+    awake = sq.awake.copy()
+    for t in range(inst.time.periods):
+        base = pm.price(t, sq.built, sq.awake[:, t]).objective
+        aw, obj, _, _ = polish_period(pm, t, sq.built, sq.awake[:, t],
+                                      np.ones(len(sq.built), bool), xy=xy, seconds=None)
+        assert obj <= base + 1e-9
+        assert pm.price(t, sq.built, aw).objective <= obj + 1e-6 * max(1.0, abs(obj))
+        awake[:, t] = aw
+    p = pl.price(Plan(sq.built.copy(), awake))
+    assert p.objective is not None and p.objective <= sq.objective + 1e-6

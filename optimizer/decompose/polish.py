@@ -22,8 +22,12 @@ import pandas as pd
 # cells free at once above which a period is polished by neighbourhoods; shipped Milan's
 # periods (653 cells, 300-400 of them free) are solved whole (docs/performance.md)
 WHOLE_CELLS = 700
+# a neighbourhood is solved as a model of its own, the rest of the period constant; on the
+# busiest hour of 10,028 cells (3,744 free, 60 s) groups of about 234 cells (this limit)
+# and 2 s each did best: 1.2118 GWh/yr from 1.2673, against 1.2134-1.2173 at 3-4 s and
+# 1.2397 at 1 s (docs/performance.md)
 NEIGHBOURHOOD_CELLS = 340
-NEIGHBOURHOOD_SECONDS = 4.0  # HiGHS's limit on one neighbourhood
+NEIGHBOURHOOD_SECONDS = 2.0  # HiGHS's limit on one neighbourhood
 # HiGHS 1.16 presolve, given a MIP start while most binaries are fixed, has valued the
 # start below its true objective (34,273 against 34,386 kWh/yr on a Milan hour), pruned
 # with that value, and returned the start as "optimal" under a wrong objective. Switching
@@ -69,6 +73,38 @@ class PeriodModel:
         self.ix = b.handles["radio_index"]
         self.r = b.handles["radio"]
         self.energy = b.handles.get("energy") or {}
+        self._local_columns()
+
+    def _local_columns(self):
+        """Compiled positions (-1 where the compiler dropped a column) of each cell's awake
+        column, each flow, site overhead, unserved and grid column, for neighbourhoods."""
+        ix, r, cm = self.ix, self.r, self.cm
+        inv = np.full(cm.n_global, -1, np.int64)
+        inv[cm.colmap] = np.arange(len(cm.colmap))
+        self.loc_a = inv[r["a"].cols(np.arange(len(ix.cell_ids)))]
+        self.loc_f = inv[r["f"].cols(np.arange(len(ix.f_link)))]
+        self.f_cell, self.f_area = ix.l_cell[ix.f_link], ix.l_area[ix.f_link]
+        self.loc_s = inv[r["s"].cols(np.arange(len(ix.site_ids)))] if r["s"] is not None else None
+        self.loc_u = inv[r["u"].cols(np.arange(len(r["at_d"])))] if r["u"] is not None else None
+        g = self.energy.get("grid")
+        self.loc_grid = inv[g.cols(np.arange(g.n))] if g is not None else np.zeros(0, np.int64)
+
+    def neighbourhood_columns(self, cells: np.ndarray) -> np.ndarray:
+        """Compiled columns a neighbourhood of ``cells`` may change: their awake states and
+        sites, every flow into an area they reach (from any cell) and its unserved traffic,
+        and the grid columns; everything else keeps the plan's values."""
+        ix = self.ix
+        inc = np.zeros(len(ix.cell_ids), bool)
+        inc[cells] = True
+        areas = np.zeros(len(ix.area_ids), bool)
+        areas[self.f_area[inc[self.f_cell]]] = True
+        parts = [self.loc_a[cells], self.loc_f[areas[self.f_area]], self.loc_grid]
+        if self.loc_s is not None:
+            parts.append(self.loc_s[np.unique(ix.cell_site[cells])])
+        if self.loc_u is not None:
+            parts.append(self.loc_u[areas[self.r["at_d"]]])  # one period: at_d is the area
+        cols = np.concatenate(parts)
+        return np.unique(cols[cols >= 0])
 
     def bounds(self, t: int, built: np.ndarray, awake: np.ndarray | None = None,
                fixed: np.ndarray | None = None):
@@ -187,6 +223,7 @@ def polish_period(pm: PeriodModel, t: int, built: np.ndarray, awake: np.ndarray,
     if seconds is not None:
         end = time.perf_counter() + seconds
         deadline = end if deadline is None else min(deadline, end)
+    vals = None if whole else base.values[pm.cm.colmap]  # the plan's period, compiled order
     for rnd in range(rounds):
         if whole:
             groups = [cells]
@@ -208,16 +245,30 @@ def polish_period(pm: PeriodModel, t: int, built: np.ndarray, awake: np.ndarray,
             native = {"presolve_rule_off": PRESOLVE_RULES_OFF}
             if nodes is not None:
                 native["mip_max_nodes"] = int(nodes)
-            res = solve_compiled(pm.cm, SolverOptions(threads=1, mip_gap=1e-6, seed=seed,
-                                                      time_limit_s=lim),
-                                 col_lower=cl, col_upper=cu, row_lower=rl, row_upper=ru,
-                                 start=pm.start(built, best), native=native)
+            opts = SolverOptions(threads=1, mip_gap=1e-6, seed=seed, time_limit_s=lim)
+            if whole:
+                res = solve_compiled(pm.cm, opts, col_lower=cl, col_upper=cu, row_lower=rl,
+                                     row_upper=ru, start=pm.start(built, best), native=native)
+            else:
+                # the neighbourhood alone, the rest of the period constant: HiGHS's set-up
+                # on the whole period took longer than the neighbourhood's own search
+                keep = pm.neighbourhood_columns(g)
+                sub = pm.cm.restrict(keep, vals, cl, cu, rl, ru)
+                res = solve_compiled(sub, opts, start=vals[keep], native=native)
             spent += res.solve_seconds
             finished = res.status == "optimal"
             if log is not None:
                 log.append((t, len(g), res.status, res.objective, res.solve_seconds))
             if res.has_solution and res.objective < obj - 1e-9 * max(1.0, abs(obj)):
-                best, obj, better = pm.awake_of(res.values) & built, res.objective, True
+                obj, better = res.objective, True
+                if whole:
+                    best = pm.awake_of(res.values) & built
+                else:
+                    vals[keep] = res.values
+                    ok = pm.loc_a[g] >= 0
+                    best = best.copy()
+                    best[g[ok]] = vals[pm.loc_a[g[ok]]] > 0.5
+                    best &= built
         if whole or not better:
             break
     return best, obj, spent, finished

@@ -88,6 +88,38 @@ class CompiledModel:
                                for i in self.integer]
         return lp
 
+    def restrict(self, keep: np.ndarray, values: np.ndarray, col_lower: np.ndarray,
+                 col_upper: np.ndarray, row_lower: np.ndarray,
+                 row_upper: np.ndarray) -> "CompiledModel":
+        """The model with every column but ``keep`` (compiled order) fixed at ``values``
+        (compiled order, a plan feasible under the given bounds): only the rows that touch a
+        kept column, their bounds less the fixed columns' activity, and the fixed columns'
+        cost in the offset. Its "global" order is ``keep``'s, so its solution maps back as
+        ``values[keep] = solution``; any solution of it, so mapped, is feasible for the whole
+        model, with the same objective."""
+        keep = np.asarray(keep, np.int64)
+        sub = object.__new__(CompiledModel)
+        Ak = self.A[:, keep]
+        rows = np.unique(Ak.indices)
+        fixed = values.copy()
+        fixed[keep] = 0.0
+        act = (self.A @ fixed)[rows]
+        n = len(keep)
+        sub.colmap = np.arange(n)
+        sub.n_global = n
+        sub.col_lower, sub.col_upper = col_lower[keep].copy(), col_upper[keep].copy()
+        sub.lb_global, sub.ub_global = sub.col_lower, sub.col_upper
+        sub.integer = self.integer[keep]
+        sub.col_cost = self.col_cost[keep]
+        sub.offset = self.offset + float(self.col_cost @ fixed)
+        sub.row_lower = row_lower[rows] - act
+        sub.row_upper = row_upper[rows] - act
+        sub.row_index = {}
+        A = Ak.tocsr()[rows].tocsc()
+        A.sort_indices()
+        sub.A, sub.n_rows = A, len(rows)
+        return sub
+
     def global_values(self, local: np.ndarray) -> np.ndarray:
         """Solution in global column order; columns the compiler dropped take 0 within bounds."""
         vals = np.clip(np.zeros(self.n_global), self.lb_global, self.ub_global)
