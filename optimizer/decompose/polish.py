@@ -9,7 +9,8 @@ gets the plan's period as its MIP start and may only change the awake state of t
 cell keeps its state. Where that leaves more cells free than HiGHS's branch and bound
 improves in the time a period gets, the free cells are cut into compact neighbourhoods
 (a coordinate bisection of their sites, rotated by a seeded angle each round) and each is
-re-solved with the rest fixed. A period's new plan is kept only when it is cheaper.
+re-solved as a model of its own, every column outside it fixed at the plan's value
+(``CompiledModel.restrict``). A period's new plan is kept only when it is cheaper.
 """
 from __future__ import annotations
 
