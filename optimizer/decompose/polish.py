@@ -28,7 +28,12 @@ WHOLE_CELLS = 700
 # and 2 s each did best: 1.2118 GWh/yr from 1.2673, against 1.2134-1.2173 at 3-4 s and
 # 1.2397 at 1 s (docs/performance.md)
 NEIGHBOURHOOD_CELLS = 340
-NEIGHBOURHOOD_SECONDS = 2.0  # HiGHS's limit on one neighbourhood
+NEIGHBOURHOOD_SECONDS = 2.0  # HiGHS's limit on one neighbourhood, at least
+# With a period's time given, a round's neighbourhoods share it (at least the limit above
+# each): on whole-city Milan's busiest hour (1,124 free cells, 30 s) 2 s each found nothing
+# in 4 neighbourhoods of 281 cells (236.3 MWh/yr) where 7.5 s each reached 225.2
+# (docs/performance.md); rounds, each cut at a new angle, go on while the time lasts
+ROUNDS = 8
 # HiGHS 1.16 presolve, given a MIP start while most binaries are fixed, has valued the
 # start below its true objective (34,273 against 34,386 kWh/yr on a Milan hour), pruned
 # with that value, and returned the start as "optimal" under a wrong objective. Switching
@@ -204,8 +209,8 @@ def polish_period(pm: PeriodModel, t: int, built: np.ndarray, awake: np.ndarray,
     """Re-plan period t of a plan (``built``, ``awake`` (cells,) bool) with HiGHS, only the
     ``free`` cells' awake state free; returns (awake, the period's objective, HiGHS
     seconds, finished: HiGHS proved its last problems optimal). ``seconds`` is the
-    period's time (a whole-period solve gets all of it, a neighbourhood at most
-    NEIGHBOURHOOD_SECONDS), ``nodes`` a limit on each HiGHS solve that does not depend on
+    period's time (a whole-period solve gets all of it, a round's neighbourhoods share it;
+    without it each gets NEIGHBOURHOOD_SECONDS), ``nodes`` a limit on each HiGHS solve that does not depend on
     the machine (reproducible runs); ``deadline`` ends the polish in any case."""
     from ..solve.highs import solve_compiled
     from ..solve.options import SolverOptions
@@ -220,7 +225,7 @@ def polish_period(pm: PeriodModel, t: int, built: np.ndarray, awake: np.ndarray,
     finished = True
     whole = len(cells) <= WHOLE_CELLS or xy is None
     rng = np.random.default_rng(seed + t)
-    rounds = 1 if whole else 3
+    rounds = 1 if whole else (3 if seconds is None else ROUNDS)
     if seconds is not None:
         end = time.perf_counter() + seconds
         deadline = end if deadline is None else min(deadline, end)
@@ -232,13 +237,15 @@ def polish_period(pm: PeriodModel, t: int, built: np.ndarray, awake: np.ndarray,
             ang = 0.0 if rnd == 0 else rng.uniform(0.0, np.pi)
             rot = np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]])
             groups = neighbourhoods(xy @ rot, cells, NEIGHBOURHOOD_CELLS)
-        better = False
-        for g in groups:
+        better, proved = False, True
+        for i, g in enumerate(groups):
             lim = None if whole or (seconds is None and nodes is not None) else NEIGHBOURHOOD_SECONDS
             if deadline is not None:
                 left = deadline - time.perf_counter()
                 if left < 0.2:
                     return best, obj, spent, False
+                if lim is not None and seconds is not None:
+                    lim = max(lim, left / (len(groups) - i))
                 lim = left if lim is None else min(lim, left)
             fixed = np.ones(len(best), bool)
             fixed[g] = False
@@ -258,6 +265,7 @@ def polish_period(pm: PeriodModel, t: int, built: np.ndarray, awake: np.ndarray,
                 res = solve_compiled(sub, opts, start=vals[keep], native=native)
             spent += res.solve_seconds
             finished = res.status == "optimal"
+            proved &= finished
             if log is not None:
                 log.append((t, len(g), res.status, res.objective, res.solve_seconds))
             if res.has_solution and res.objective < obj - 1e-9 * max(1.0, abs(obj)):
@@ -270,6 +278,8 @@ def polish_period(pm: PeriodModel, t: int, built: np.ndarray, awake: np.ndarray,
                     best = best.copy()
                     best[g[ok]] = vals[pm.loc_a[g[ok]]] > 0.5
                     best &= built
-        if whole or not better:
+        # another round, cut at another angle, unless this one found nothing and either
+        # proved its neighbourhoods optimal or had no period time to share
+        if whole or (not better and (proved or seconds is None)):
             break
     return best, obj, spent, finished
