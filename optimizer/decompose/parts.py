@@ -125,8 +125,8 @@ def split(inst: Instance, objective: str, *, max_cells: int = PARTS_CELLS, seed:
     reasons = []
     dc_part = None
     if inst.has_datacentres:
-        dc_inst = replace(inst, name=f"{inst.name}/datacentres", sites=None, cells=None,
-                          areas=None, demand=None, coverage=None)
+        from ..instance.model import RADIO_FIELDS
+        dc_inst = replace(inst, name=f"{inst.name}/datacentres", **dict.fromkeys(RADIO_FIELDS))
         dc_part = Part("datacentres", dc_inst, None, 0, "datacentre")
     if not inst.has_radio:
         return Split([dc_part] if dc_part else [], exact, "datacentres", "; ".join(reasons),

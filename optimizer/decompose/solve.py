@@ -267,10 +267,9 @@ def _joint_part(inst: Instance, dc: list, radio: list, shared: set):
     if not users:
         return None
     p = max(users, key=lambda q: q.cells)
-    both = replace(p.instance, name=f"{p.instance.name}+datacentres", datacentres=inst.datacentres,
-                   compute=inst.compute, links=inst.links, routes=inst.routes,
-                   datacentre=inst.datacentre, forced_dcs=inst.forced_dcs,
-                   forbidden_dcs=inst.forbidden_dcs)
+    from ..instance.model import DATACENTRE_FIELDS
+    both = replace(p.instance, name=f"{p.instance.name}+datacentres",
+                   **{f: getattr(inst, f) for f in DATACENTRE_FIELDS})
     return p.name, both, p.cells
 
 

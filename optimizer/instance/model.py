@@ -48,6 +48,13 @@ TABLE_NAMES = ("regions", "renewables", "sites", "cells", "areas", "demand", "co
                "datacentres", "compute", "links", "routes")
 
 
+# each subsystem's fields: a part of a split instance keeps one subsystem's, and joining a
+# radio part to the data centres copies theirs (optimizer.decompose)
+RADIO_FIELDS = ("sites", "cells", "areas", "demand", "coverage")
+DATACENTRE_FIELDS = ("datacentre", "datacentres", "compute", "links", "routes", "forced_dcs",
+                     "forbidden_dcs")
+
+
 @dataclass(frozen=True, repr=False)
 class Instance:
     """A planning instance: configuration and typed tables, validated once when built.
