@@ -210,8 +210,9 @@ def polish_period(pm: PeriodModel, t: int, built: np.ndarray, awake: np.ndarray,
     ``free`` cells' awake state free; returns (awake, the period's objective, HiGHS
     seconds, finished: HiGHS proved its last problems optimal). ``seconds`` is the
     period's time (a whole-period solve gets all of it, a round's neighbourhoods share it;
-    without it each gets NEIGHBOURHOOD_SECONDS), ``nodes`` a limit on each HiGHS solve that does not depend on
-    the machine (reproducible runs); ``deadline`` ends the polish in any case."""
+    without it each gets NEIGHBOURHOOD_SECONDS), ``nodes`` a limit on each HiGHS solve
+    that does not depend on the machine (reproducible runs); ``deadline`` ends the polish
+    in any case."""
     from ..solve.highs import solve_compiled
     from ..solve.options import SolverOptions
     base = pm.price(t, built, awake)
@@ -274,9 +275,9 @@ def polish_period(pm: PeriodModel, t: int, built: np.ndarray, awake: np.ndarray,
                     best = pm.awake_of(res.values) & built
                 else:
                     vals[keep] = res.values
-                    ok = pm.loc_a[g] >= 0
+                    on = pm.loc_a[g] >= 0  # cells whose awake column the compiler kept
                     best = best.copy()
-                    best[g[ok]] = vals[pm.loc_a[g[ok]]] > 0.5
+                    best[g[on]] = vals[pm.loc_a[g[on]]] > 0.5
                     best &= built
         # another round, cut at another angle, unless this one found nothing and either
         # proved its neighbourhoods optimal or had no period time to share
