@@ -33,11 +33,58 @@ def _part_summary(status: str, seconds: float, bound=None) -> dict:
             "solver": "highs", "wall_seconds": round(seconds, 4)}
 
 
-def plan_part(instance: Instance, objective: str, options: dict) -> Solution:
+def plan_part(instance: Instance, objective: str, options: dict, guide=None) -> Solution:
     """A part's plan alone, for a plan version (its bound comes from the bound version):
     the pipeline (optimizer.solve.pipeline) on the part, its status-quo baseline only
-    where the split is exact."""
-    return solve_part(instance, objective, options)
+    where the split is exact; ``guide``, the ascent on its bound version, starts its plans
+    (optimizer.solve.pipeline.solve_radio)."""
+    from ..solve import _solve_pipeline, options_for
+    if guide is None or (options.get("solver") or instance.solver.solver) != "highs" \
+            or not instance.has_radio or instance.has_datacentres:
+        return solve_part(instance, objective, options)
+    from ..formulation import _check_locks
+    _check_locks(instance)
+    opts = options_for(instance, time_limit_s=options.get("time_limit_s"),
+                       mip_gap=options.get("mip_gap"), threads=options.get("threads"),
+                       seed=options.get("seed"), solver=options.get("solver"))
+    return _solve_pipeline(instance, objective, opts, workers=1, work=options.get("work"),
+                           baseline=options.get("baseline", True), explain=False,
+                           say=lambda u: None, t_wall=time.perf_counter(), guide=guide)
+
+
+#: of a part job's time (:func:`guided_part`), the share of the ascent on its bound version
+PART_BOUND_SHARE = 0.5
+
+
+def guided_part(versions: tuple, objective: str, options: dict) -> Solution:
+    """A part with a bound version and a plan version, in one job: the dual ascent on the
+    bound version (shared costs, full capacities) for PART_BOUND_SHARE of the time gives
+    the part's bound, and its multipliers and subproblems start the plan version's
+    pipeline, which gets the rest (with no ascent of its own: the two versions have the
+    same cells and rows). The plan's Solution, its summary's ``part_bound`` the bound (None
+    and ``part_bound_error`` if the ascent failed: the plan is then made unguided)."""
+    from ..solve.pipeline import dual_ascent
+    bound_inst, plan_inst = versions
+    t0 = time.perf_counter()
+    tl, work = options.get("time_limit_s"), options.get("work")
+    asc, err = None, None
+    try:
+        asc = dual_ascent(bound_inst, objective,
+                          work=None if work is None else max(int(PART_BOUND_SHARE * work), 1),
+                          seconds=None if tl is None else PART_BOUND_SHARE * tl)
+    except Exception as e:  # noqa: BLE001 - the plan goes on; the bound is reported lost
+        err = f"{type(e).__name__}: {e}"
+    rest = dict(options)
+    if work is not None:
+        rest["work"] = max(work - int(PART_BOUND_SHARE * work), 1)
+    if tl is not None:
+        rest["time_limit_s"] = max(tl - (time.perf_counter() - t0), 1.0)
+    sol = plan_part(plan_inst, objective, rest, guide=asc)
+    sol.summary["part_bound"] = None if asc is None else float(asc.bound)
+    sol.summary["part_bound_seconds"] = round(time.perf_counter() - t0, 4)
+    if err is not None:
+        sol.summary["part_bound_error"] = err
+    return sol
 
 
 PARTS_SHARE = 0.9  # of the time left after the split: 100,244 cells, 1,800 s: 1,629 s, 25.1 % (0.8: 1,514 s, 25.8 %; docs/performance.md)
@@ -48,10 +95,11 @@ def bound_part(instance: Instance, objective: str, options: dict) -> Solution:
     (optimizer.decompose.lagrange), no plan, no tables."""
     import time as _t
 
-    from ..solve.pipeline import dual_bound
+    from ..solve.pipeline import dual_ascent
     t0 = _t.perf_counter()
     tl, work = options.get("time_limit_s"), options.get("work")
-    bound = dual_bound(instance, objective, seconds=tl, work=work)
+    asc = dual_ascent(instance, objective, seconds=tl, work=work)
+    bound = None if asc is None else float(asc.bound)
     return Solution(summary=_part_summary("feasible" if bound is not None else "error",
                                           _t.perf_counter() - t0, bound))
 
@@ -178,13 +226,15 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
     single = len(radio) == 1 and radio[0].plan is None and scheduler is None
 
     def opts(cells, role="whole"):
+        if role == "part":  # a bound and a plan in one job
+            cells *= 2
         if seconds_per_1000_cells is not None:
             tl = max(seconds_per_1000_cells * cells / 1000.0, 2.0)
         else:
             share = 1 if single else W
             tl = None if budget is None else max(budget * share * max(cells, 50) / max(cells_work, 1), 1.0)
         extra = dict(common)
-        if role == "plan":  # the bound comes from the part's other version
+        if role in ("plan", "part"):  # the bound comes from the part's other version
             extra.update(baseline=baseline and sp.exact)
         pw = None
         if work is not None:  # the work shared like time: in proportion to the cells
@@ -220,13 +270,19 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
             if set(p.instance.sites.region) & shared:
                 base = p.plan if p.plan is not None else p.instance
                 plans[p.name] = replace(base, renewables=_renewables_share(inst, p, left, shared))
-    # a part with a plan version needs only a bound from its shared-cost version (the
-    # periods alone); a part without one is solved whole, bound and plan at once
-    jobs = [(p.name, "bound" if plans[p.name] is not None else "whole", p.instance, p.cells)
-            for p in radio]
-    jobs += [(p.name, "plan", plans[p.name], p.cells) for p in radio if plans[p.name] is not None]
-    if joint:  # in place of the joined part's own bound job
-        jobs = [j for j in jobs if not (j[0] == joint[0] and j[1] == "bound")]
+    # a part with a plan version: one job, the ascent on its shared-cost version (the
+    # bound) guiding the plan version (guided_part); a part without one is solved whole,
+    # bound and plan at once. The part joined to the data centres for the bound (its bound
+    # job stands for both) makes its plan alone.
+    jobs = []
+    for p in radio:
+        if plans[p.name] is None:
+            jobs.append((p.name, "whole", p.instance, p.cells))
+        elif joint and p.name == joint[0]:
+            jobs.append((p.name, "plan", plans[p.name], p.cells))
+        else:
+            jobs.append((p.name, "part", (p.instance, plans[p.name]), p.cells))
+    if joint:
         jobs.append(("joint", "bound", joint[1], joint[2]))
     jobs.sort(key=lambda j: -j[3])  # largest first: better packing on the workers
     say(f"{len(jobs)} part solves")
@@ -238,6 +294,14 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
             bound_sols[name] = sol
         elif role == "whole":
             bound_sols[name] = plan_sols[name] = sol
+        elif role == "part":
+            plan_sols[name] = sol
+            b = sol.summary.get("part_bound")
+            if b is None:
+                failures[f"{name}/bound"] = sol.summary.get("part_bound_error", "no bound")
+            else:
+                bound_sols[name] = Solution(summary=_part_summary(
+                    "feasible", float(sol.summary.get("part_bound_seconds") or 0.0), b))
         else:
             plan_sols[name] = sol
     plan_failed = any(not k.endswith("/bound") for k in failures)
@@ -300,7 +364,7 @@ def _overloaded(inst, sols) -> set:
     return set(tot.index[(tot > cap * (1 + 1e-7) + 1e-6).to_numpy()])
 
 
-ROLES = {"bound": bound_part, "plan": plan_part, "whole": solve_part}
+ROLES = {"bound": bound_part, "plan": plan_part, "whole": solve_part, "part": guided_part}
 
 
 def _run(jobs, kind, opts, workers, scheduler, progress):
@@ -480,8 +544,12 @@ def _merge(inst, kind, sp, radio, bound_sols, plan_sols, failures, t_wall, pkg, 
         summary.update(status="error", solver_message=(
             f"the parts built {summary['cells_built']} new cells, more than max_new_cells "
             f"= {inst.ran.max_new_cells} (their forced candidates)"))
+    # the parts' own objectives (boundary cells at their cost shares) against the merged
+    # plan: the difference is what the seams cost, where a boundary cell is awake in only
+    # some of its parts and the union pays all of it
+    seams = {"parts_plan_sum": total([s.summary.get("objective") for s in sols]) if radio else None}
     return Solution(summary=_finish(summary, inst, sp, statuses, failures, t_wall, pkg, hv,
-                                    [*bound_sols.values(), *plan_sols.values()], {}),
+                                    [*bound_sols.values(), *plan_sols.values()], seams),
                     tables=tables, log=_logs(bound_sols, plan_sols))
 
 

@@ -190,8 +190,10 @@ def plan_values(built: BuiltModel, values: np.ndarray) -> np.ndarray:
     return v
 
 
-def _solve_pipeline(instance, kind, opts, *, workers, work, baseline, explain, say, t_wall):
-    """Instances with a radio part: optimizer.solve.pipeline, then the Solution."""
+def _solve_pipeline(instance, kind, opts, *, workers, work, baseline, explain, say, t_wall,
+                    guide=None):
+    """Instances with a radio part: optimizer.solve.pipeline (``guide``: see its
+    solve_radio), then the Solution."""
     from ..formulation import _check_locks
     from .finish import joint_search, radio_solution
     _check_locks(instance)
@@ -200,7 +202,7 @@ def _solve_pipeline(instance, kind, opts, *, workers, work, baseline, explain, s
     small = binaries <= JOINT_BINARIES
     plan, bound, asc, d, pl, clock, details = solve_radio(
         instance, kind, opts, workers=workers, work=work, progress=say, baseline=baseline,
-        small=small)
+        small=small, guide=guide)
     log = ""
     if small and (plan is None or bound is None or plan.objective - bound
                                        > (opts.mip_gap or 0.0) * max(abs(plan.objective), 1e-9)):

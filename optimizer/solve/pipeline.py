@@ -42,6 +42,11 @@ WORK_DUAL_SHARE = 0.4
 # models with at most this many binaries get HiGHS's joint branch and bound after the plan
 # (tests' instances, tiny); shipped Milan (15,936) is far past where it stalls
 JOINT_BINARIES = 2000
+# an ascent without a plan near its bound aims at most this far above its best bound: the
+# status quo is far above (a 3,498-cell part of the 100,244-cell city, 300 iterations: bound
+# 4.35 GWh/yr aiming at the status quo, 11.7; 4.44 at 10 % above, 4.44 at 5 %, 4.41 at 30 %,
+# 4.43 aiming at a plan of 5.1; docs/performance.md)
+TARGET_MARGIN = 0.1
 # seconds kept for the final pricing, tables and baselines, per 1,000 cells
 FINISH_SECONDS_PER_1000_CELLS = 1.5
 
@@ -134,9 +139,12 @@ class Budget:
 
 
 def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = None,
-                progress=None, baseline: bool = True, small: bool = False):
+                progress=None, baseline: bool = True, small: bool = False, guide=None):
     """Plan ``inst`` (radio part) with the pipeline of this module. ``small``: a model for
     HiGHS's joint branch and bound, which follows: only the quick bound and plan here.
+    ``guide``: an :class:`Ascent` on a relaxation of ``inst`` with the same cells and rows
+    (a split instance's part with its full capacities, :func:`dual_ascent`): its bound
+    holds here too, and the plans start from its subproblems at once, with no ascent here.
     Returns (plan, bound, ascent, dual, planner, clock, details) for
     :func:`optimizer.solve.finish.radio_solution`."""
     clock = Clock()
@@ -190,13 +198,18 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
             last[0] = time.perf_counter()
             report("bound")
 
-    t = time.perf_counter()
-    first = QUICK_ITERATIONS if total_iters is None else min(QUICK_ITERATIONS, total_iters)
-    asc = ascend(d, target=target, iterations=first, deadline=budget.deadline(BOUND_SHARE / 2),
-                 on_step=on_step)
-    clock.dual += time.perf_counter() - t
+    b_share = BOUND_SHARE if guide is None else 0.0  # the guide's ascent was the bound phase
+    if guide is None:
+        t = time.perf_counter()
+        first = QUICK_ITERATIONS if total_iters is None else min(QUICK_ITERATIONS, total_iters)
+        asc = ascend(d, target=target, iterations=first,
+                     deadline=budget.deadline(BOUND_SHARE / 2), on_step=on_step)
+        clock.dual += time.perf_counter() - t
+    else:
+        asc = guide
     bound[0] = max(bound[0], asc.bound)
-    overlap = (budget.timed and workers > 1 and not small and not mp.current_process().daemon)
+    overlap = (guide is None and budget.timed and workers > 1 and not small
+               and not mp.current_process().daemon)
     if overlap:
         # ---- 1-2. the ascent goes on here while a helper process makes the plans: a quick
         # one (its objective becomes the ascent's target), then one with swaps from the
@@ -210,7 +223,7 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
     else:
         t = time.perf_counter()
         quick = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=False,
-                             deadline=budget.deadline(BOUND_SHARE + PLAN_SHARE))
+                             deadline=budget.deadline(b_share + PLAN_SHARE))
         clock.phases["quick_plan"] = time.perf_counter() - t
         best = _better(best, quick)
         report("bound")
@@ -219,7 +232,7 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
             details["bound_dual"] = bound[0] if np.isfinite(bound[0]) else None
             details["plan_source"] = best.source if best is not None else None
             return best, details["bound_dual"], asc, d, pl, clock, details
-        if not done():
+        if not done() and guide is None:
             t = time.perf_counter()
             rest = None if total_iters is None else max(total_iters - asc.iterations, 0)
             stall = None if (budget.timed or total_iters is not None) else 1e-6
@@ -232,12 +245,12 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
 
         # ---- 2. plan: from the subproblems' cells, with swaps among the cells they woke
         # (not when the quick plan used up the plan phase: a second would only overrun)
-        plan_end = budget.deadline(BOUND_SHARE + PLAN_SHARE)
+        plan_end = budget.deadline(b_share + PLAN_SHARE)
         if not done() and (plan_end is None or time.perf_counter() < plan_end):
             t = time.perf_counter()
             ever = np.any(asc.recent, axis=0)
             plan = pl.from_dual(asc.recent, d.prices(asc.best.beta), swaps=True, promising=ever,
-                                deadline=budget.deadline(BOUND_SHARE + PLAN_SHARE))
+                                deadline=plan_end)
             clock.phases["plan"] = time.perf_counter() - t
             best = _better(best, plan)
     report("polish")
@@ -438,10 +451,12 @@ def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, worker
             def job(t):
                 secs = None
                 if wall is not None:
+                    # the time left shared by the periods to do, at least POLISH_MIN_SECONDS
+                    # each: the busiest first, while it lasts
                     left = wall - time.time()
-                    secs = left * W / (len(todo) + len(running) + 1)
-                    if secs < POLISH_MIN_SECONDS:
+                    if left < POLISH_MIN_SECONDS:
                         return None
+                    secs = max(left * W / (len(todo) + len(running) + 1), POLISH_MIN_SECONDS)
                 return (t, built, awake[:, t], free[:, t] | awake[:, t], secs, nodes,
                         seed + rnd, wall)
             while todo or running:
@@ -485,12 +500,13 @@ def polish_plan(inst, kind, pl: Planner, plan: Plan, free: np.ndarray, *, worker
     return out, spent, inline
 
 
-def dual_bound(inst, kind: str, *, seconds: float | None = None, work: int | None = None):
-    """A lower bound on ``inst``'s optimum from the Lagrangian dual alone (a bound version
-    of a split instance's part, or a radio part joined to the data centres, whose dual then
-    has their subproblem too): the status quo (or a quick plan) gives the ascent its target;
-    it runs ``seconds``, ``work`` iterations, or (neither) until it stalls. None when the
-    dual cannot be formed (no radio part)."""
+def dual_ascent(inst, kind: str, *, seconds: float | None = None, work: int | None = None):
+    """The Lagrangian dual alone on ``inst`` (a bound version of a split instance's part,
+    or a radio part joined to the data centres, whose dual then has their subproblem too):
+    the status quo (or a quick plan) gives the ascent its target; it runs ``seconds``,
+    ``work`` iterations, or (neither) until it stalls. Returns the :class:`Ascent` (its
+    ``bound`` a lower bound on ``inst``'s optimum), None when the dual cannot be formed (no
+    radio part)."""
     if not inst.has_radio:
         return None
     t0 = time.perf_counter()
@@ -503,7 +519,10 @@ def dual_bound(inst, kind: str, *, seconds: float | None = None, work: int | Non
 
     def target():
         b = best[0].objective if best[0] is not None else None
-        return b + extra if b is not None else max(abs(top[0] or 1.0), 1.0) * 2.0
+        t = b + extra if b is not None else max(abs(top[0] or 1.0), 1.0) * 2.0
+        if top[0] is not None and top[0] > 0:
+            t = min(t, (1.0 + TARGET_MARGIN) * top[0])
+        return t
 
     def on_step(a, m, s):
         top[0] = a.bound
@@ -519,5 +538,4 @@ def dual_bound(inst, kind: str, *, seconds: float | None = None, work: int | Non
         best[0] = _better(None, quick) or best[0]
     rest = None if iters is None else max(iters - asc.iterations, 0)
     stall = None if (deadline is not None or iters is not None) else 1e-6
-    asc = _ascend_more(d, asc, target, rest, deadline, on_step, stall)
-    return asc.bound
+    return _ascend_more(d, asc, target, rest, deadline, on_step, stall)
