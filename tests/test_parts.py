@@ -113,6 +113,28 @@ def test_clusters_bound_below_optimum_and_plan_feasible(city, cut):
     assert dec["status"] == "feasible" and dec["mip_gap"] > 0
 
 
+@pytest.mark.parametrize("limit", [{"work": 400}, {"time_limit_s": 4.0}, {}])
+def test_guided_part_bound_and_plan_against_exact_optima(city, limit):
+    # one cluster's job: the ascent on its bound version bounds both versions (the plan
+    # version has the same costs and smaller capacities), and the plan it guides is a plan
+    # of the plan version: bound <= opt(bound version) <= opt(plan version) <= plan,
+    # each optimum by HiGHS at gap 0 on the monolithic model
+    from optimizer.decompose.solve import guided_part
+    sp = split(city, "energy", max_cells=12)
+    p = max((q for q in sp.parts if q.plan is not None), key=lambda q: q.cells)
+    opt_b = optimizer.solve(p.instance, mip_gap=0.0, strategy="monolithic").summary
+    opt_p = optimizer.solve(p.plan, mip_gap=0.0, strategy="monolithic").summary
+    assert opt_b["status"] == opt_p["status"] == "optimal"
+    opts = dict(time_limit_s=None, work=None, mip_gap=None, seed=0, threads=1, explain=False,
+                workers=1, max_part_cells=10**9, strategy="auto", solver=None, baseline=False)
+    opts.update(limit)
+    s = guided_part((p.instance, p.plan), "energy", opts).summary
+    tol = 1e-7 * opt_p["objective"]
+    assert s["part_bound"] <= opt_b["objective"] + tol
+    assert opt_b["objective"] <= opt_p["objective"] + tol <= s["objective"] + 2 * tol
+    assert s["status"] in ("optimal", "feasible")
+
+
 def test_merged_plan_is_feasible_in_the_whole_model(city):
     # fix the merged builds and wake schedule in the whole model: an LP must find it feasible
     # and cost no more than the merged accounting (it may route traffic better)

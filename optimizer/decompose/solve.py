@@ -87,7 +87,7 @@ def guided_part(versions: tuple, objective: str, options: dict) -> Solution:
     return sol
 
 
-PARTS_SHARE = 0.9  # of the time left after the split: 100,244 cells, 1,800 s: 1,629 s, 25.1 % (0.8: 1,514 s, 25.8 %; docs/performance.md)
+PARTS_SHARE = 0.95  # of the time left after the split: 100,244 cells, 1,800 s, with guided parts: 0.9 ended at 1,571 s (docs/performance.md)
 
 
 def bound_part(instance: Instance, objective: str, options: dict) -> Solution:

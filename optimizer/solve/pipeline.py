@@ -42,8 +42,8 @@ WORK_DUAL_SHARE = 0.4
 # models with at most this many binaries get HiGHS's joint branch and bound after the plan
 # (tests' instances, tiny); shipped Milan (15,936) is far past where it stalls
 JOINT_BINARIES = 2000
-# an ascent without a plan near its bound aims at most this far above its best bound: the
-# status quo is far above (a 3,498-cell part of the 100,244-cell city, 300 iterations: bound
+# the ascent aims at most this far above its best bound (a plan's objective, when no plan
+# is closer; the status quo at first): the status quo is far above (a 3,498-cell part of the 100,244-cell city, 300 iterations: bound
 # 4.35 GWh/yr aiming at the status quo, 11.7; 4.44 at 10 % above, 4.44 at 5 %, 4.41 at 30 %,
 # 4.43 aiming at a plan of 5.1; docs/performance.md)
 TARGET_MARGIN = 0.1
@@ -170,7 +170,7 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
 
     def target():
         b = box[0] if box else best
-        return b.objective if b is not None else max(abs(bound[0]), 1.0) * 2.0
+        return aim(b.objective if b is not None else max(abs(bound[0]), 1.0) * 2.0, bound[0])
 
     box: list = []
 
@@ -216,7 +216,7 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
         # subproblems of that moment
         box = [best]
         asc = _bound_and_plan_together(inst, kind, d, asc, box, budget, clock, on_step,
-                                       report)
+                                       report, target)
         best = box[0]
         bound[0] = max(bound[0], asc.bound)
         details["dual_iterations"] = asc.iterations
@@ -299,7 +299,7 @@ def _plan_job(args):
             _lp_seconds() - lp0)
 
 
-def _bound_and_plan_together(inst, kind, d, asc, box, budget, clock, on_step, report):
+def _bound_and_plan_together(inst, kind, d, asc, box, budget, clock, on_step, report, target):
     """The ascent here, the plans in a helper process (see solve_radio); until the plan
     with swaps is back or the plan phase's deadline. ``box[0]``: the best plan so far."""
     from concurrent.futures import ProcessPoolExecutor as Pool
@@ -316,9 +316,8 @@ def _bound_and_plan_together(inst, kind, d, asc, box, budget, clock, on_step, re
         stage = "quick"
         while True:
             t = time.perf_counter()
-            asc = ascend(d, target=lambda: box[0].objective if box[0] is not None else
-                         max(abs(asc.bound), 1.0) * 2.0, iterations=20, deadline=end,
-                         on_step=on_step, state=asc)
+            asc = ascend(d, target=target, iterations=20, deadline=end, on_step=on_step,
+                         state=asc)
             clock.dual += time.perf_counter() - t
             if fut.done():
                 built, awake, obj, flow, unserved, secs, lp_s = fut.result()
@@ -377,6 +376,14 @@ def _ascend_more(d, asc, target, iterations, deadline, on_step, stall):
         asc = ascend(d, target=target, iterations=500, on_step=on_step, state=asc)
         if asc.bound - before <= stall * max(abs(asc.bound), 1.0):
             return asc
+
+
+def aim(upper: float, bound: float) -> float:
+    """The ascent's target (an estimate of the optimum): ``upper``, the best plan's
+    objective, but at most TARGET_MARGIN above the best ``bound`` so far."""
+    if np.isfinite(bound) and bound > 0:
+        return min(upper, (1.0 + TARGET_MARGIN) * bound)
+    return upper
 
 
 def _better(a: Plan | None, b: Plan | None) -> Plan | None:
@@ -519,10 +526,8 @@ def dual_ascent(inst, kind: str, *, seconds: float | None = None, work: int | No
 
     def target():
         b = best[0].objective if best[0] is not None else None
-        t = b + extra if b is not None else max(abs(top[0] or 1.0), 1.0) * 2.0
-        if top[0] is not None and top[0] > 0:
-            t = min(t, (1.0 + TARGET_MARGIN) * top[0])
-        return t
+        return aim(b + extra if b is not None else max(abs(top[0] or 1.0), 1.0) * 2.0,
+                   top[0] if top[0] is not None else -np.inf)
 
     def on_step(a, m, s):
         top[0] = a.bound
