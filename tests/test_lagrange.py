@@ -48,6 +48,36 @@ def test_bound_never_above_the_optimum(seed):
         assert all(b <= best + 1e-7 * max(1.0, abs(best)) for _, _, b in a.history)
 
 
+def test_a_value_above_a_plan_is_not_taken_as_the_bound(monkeypatch):
+    # rounding at multipliers grown too large can make the dual function's value any
+    # number; one above a feasible plan's objective (the ceiling) is dropped and the ascent
+    # goes on from its best multipliers. The 5th evaluation is made to return 1e30.
+    for seed in range(60):
+        case, best = _case(seed)
+        try:
+            inst = bf.to_instance(case)
+        except optimizer.InstanceError:
+            continue
+        if best is not None:
+            break
+    d = L.RadioDual(inst)
+    real, calls = d.evaluate, [0]
+
+    def evaluate(m):
+        calls[0] += 1
+        s = real(m)
+        if calls[0] == 5:
+            s.value = 1e30
+        return s
+    monkeypatch.setattr(d, "evaluate", evaluate)
+    a = L.ascend(d, target=lambda: best + 1.0, iterations=60, ceiling=lambda: best)
+    assert calls[0] > 5 and a.iterations == calls[0]  # it went on after the drop
+    assert a.bound <= best + 1e-7 * max(1.0, abs(best))
+    # without the ceiling it would have been taken
+    calls[0] = 0
+    assert L.ascend(d, target=lambda: best + 1.0, iterations=10).bound == 1e30
+
+
 @pytest.mark.parametrize("seed", range(25))
 def test_bound_with_wake_ups_in_the_subproblem(seed, monkeypatch):
     """Three periods, wake-up energy 50x the random draw, the dynamic programme forced on:

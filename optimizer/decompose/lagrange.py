@@ -676,7 +676,8 @@ DEFLECTION = 0.5
 
 def ascend(d: RadioDual, m: Multipliers | None = None, *, target, iterations: int | None = None,
            deadline: float | None = None, theta: float = THETA, patience: int = PATIENCE,
-           keep: int = 20, on_step=None, state: Ascent | None = None) -> Ascent:
+           keep: int = 20, on_step=None, state: Ascent | None = None,
+           ceiling=None) -> Ascent:
     """Scaled, deflected Polyak subgradient ascent on the dual of ``d`` from ``m`` (or
     ``d.start()``), or continuing ``state``.
 
@@ -687,7 +688,10 @@ def ascend(d: RadioDual, m: Multipliers | None = None, *, target, iterations: in
     ``iterations`` evaluations or at ``deadline`` (time.perf_counter()), whichever comes
     first. ``on_step(ascent, m, s)`` is called after each evaluation. Returns the best
     bound found with its multipliers; ``recent`` keeps the last ``keep`` subproblem
-    solutions' awake cells."""
+    solutions' awake cells. ``ceiling()``, when given, is a feasible plan's objective: a
+    dual value above it (or not a number) is rounding at multipliers grown too large, not a
+    bound, so it is dropped and the ascent goes back to its best multipliers with half the
+    step."""
     t0 = time.perf_counter()
     if state is None:
         m = (m or d.start()).copy()
@@ -704,6 +708,10 @@ def ascend(d: RadioDual, m: Multipliers | None = None, *, target, iterations: in
             break
         s = d.evaluate(m)
         it += 1
+        if out is not None and ceiling is not None and not (
+                s.value <= ceiling() + 1e-9 * max(1.0, abs(ceiling()))):
+            m, prev, theta, stall = out.best.copy(), None, theta / 2, 0
+            continue
         if out is None:
             out = Ascent(bound=s.value, best=m.copy(), solution=s)
         total = (state.iterations if state is not None else 0) + it

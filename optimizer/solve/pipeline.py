@@ -42,8 +42,8 @@ WORK_DUAL_SHARE = 0.4
 # models with at most this many binaries get HiGHS's joint branch and bound after the plan
 # (tests' instances, tiny); shipped Milan (15,936) is far past where it stalls
 JOINT_BINARIES = 2000
-# the ascent aims at most this far above its best bound (a plan's objective, when no plan
-# is closer; the status quo at first): the status quo is far above (a 3,498-cell part of the 100,244-cell city, 300 iterations: bound
+# an ascent without a plan (a split instance's part) aims at most this far above its best
+# bound, or at the status quo if that is closer: the status quo is far above (a 3,498-cell part of the 100,244-cell city, 300 iterations: bound
 # 4.35 GWh/yr aiming at the status quo, 11.7; 4.44 at 10 % above, 4.44 at 5 %, 4.41 at 30 %,
 # 4.43 aiming at a plan of 5.1; docs/performance.md)
 TARGET_MARGIN = 0.1
@@ -170,7 +170,11 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
 
     def target():
         b = box[0] if box else best
-        return aim(b.objective if b is not None else max(abs(bound[0]), 1.0) * 2.0, bound[0])
+        return b.objective if b is not None else max(abs(bound[0]), 1.0) * 2.0
+
+    def ceiling():  # the best plan's objective, above any bound (lagrange.ascend)
+        b = box[0] if box else best
+        return b.objective if b is not None and b.objective is not None else np.inf
 
     box: list = []
 
@@ -203,7 +207,8 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
         t = time.perf_counter()
         first = QUICK_ITERATIONS if total_iters is None else min(QUICK_ITERATIONS, total_iters)
         asc = ascend(d, target=target, iterations=first,
-                     deadline=budget.deadline(BOUND_SHARE / 2), on_step=on_step)
+                     deadline=budget.deadline(BOUND_SHARE / 2), on_step=on_step,
+                     ceiling=ceiling)
         clock.dual += time.perf_counter() - t
     else:
         asc = guide
@@ -216,7 +221,7 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
         # subproblems of that moment
         box = [best]
         asc = _bound_and_plan_together(inst, kind, d, asc, box, budget, clock, on_step,
-                                       report, target)
+                                       report, ceiling)
         best = box[0]
         bound[0] = max(bound[0], asc.bound)
         details["dual_iterations"] = asc.iterations
@@ -236,7 +241,8 @@ def solve_radio(inst, kind: str, opts, *, workers: int = 1, work: int | None = N
             t = time.perf_counter()
             rest = None if total_iters is None else max(total_iters - asc.iterations, 0)
             stall = None if (budget.timed or total_iters is not None) else 1e-6
-            asc = _ascend_more(d, asc, target, rest, budget.deadline(BOUND_SHARE), on_step, stall)
+            asc = _ascend_more(d, asc, target, rest, budget.deadline(BOUND_SHARE), on_step, stall,
+                               ceiling)
             clock.dual += time.perf_counter() - t
             bound[0] = max(bound[0], asc.bound)
         clock.phases["bound"] = clock.dual
@@ -299,7 +305,8 @@ def _plan_job(args):
             _lp_seconds() - lp0)
 
 
-def _bound_and_plan_together(inst, kind, d, asc, box, budget, clock, on_step, report, target):
+def _bound_and_plan_together(inst, kind, d, asc, box, budget, clock, on_step, report,
+                             ceiling):
     """The ascent here, the plans in a helper process (see solve_radio); until the plan
     with swaps is back or the plan phase's deadline. ``box[0]``: the best plan so far."""
     from concurrent.futures import ProcessPoolExecutor as Pool
@@ -316,8 +323,9 @@ def _bound_and_plan_together(inst, kind, d, asc, box, budget, clock, on_step, re
         stage = "quick"
         while True:
             t = time.perf_counter()
-            asc = ascend(d, target=target, iterations=20, deadline=end, on_step=on_step,
-                         state=asc)
+            asc = ascend(d, target=lambda: box[0].objective if box[0] is not None else
+                         max(abs(asc.bound), 1.0) * 2.0, iterations=20, deadline=end,
+                         on_step=on_step, state=asc, ceiling=ceiling)
             clock.dual += time.perf_counter() - t
             if fut.done():
                 built, awake, obj, flow, unserved, secs, lp_s = fut.result()
@@ -365,15 +373,16 @@ def _watch(parent):
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _ascend_more(d, asc, target, iterations, deadline, on_step, stall):
+def _ascend_more(d, asc, target, iterations, deadline, on_step, stall, ceiling=None):
     """Continue the ascent ``asc``: for ``iterations`` more, until ``deadline``, or (no
     limit) until ``stall`` relative gain over the last 500 iterations."""
     if stall is None:
         return ascend(d, target=target, iterations=iterations, deadline=deadline,
-                      on_step=on_step, state=asc)
+                      on_step=on_step, state=asc, ceiling=ceiling)
     while True:
         before = asc.bound
-        asc = ascend(d, target=target, iterations=500, on_step=on_step, state=asc)
+        asc = ascend(d, target=target, iterations=500, on_step=on_step, state=asc,
+                     ceiling=ceiling)
         if asc.bound - before <= stall * max(abs(asc.bound), 1.0):
             return asc
 
@@ -533,8 +542,11 @@ def dual_ascent(inst, kind: str, *, seconds: float | None = None, work: int | No
         top[0] = a.bound
     iters = None if work is None else max(int(work), 1)
     deadline = None if seconds is None or work is not None else t0 + seconds
+    def ceiling():  # a plan's objective, above any bound
+        return best[0].objective + extra if best[0].objective is not None else np.inf
     first = QUICK_ITERATIONS if iters is None else min(QUICK_ITERATIONS, iters)
-    asc = ascend(d, target=target, iterations=first, deadline=deadline, on_step=on_step)
+    asc = ascend(d, target=target, iterations=first, deadline=deadline, on_step=on_step,
+                 ceiling=ceiling)
     # the status quo is target enough: a quick plan's better one gained less than the
     # ascent's time it took (3,280 cells, 46 s: 6.06 GWh/yr with it, 6.20 without;
     # docs/performance.md); only without a status quo (infeasible as it is) one is made
@@ -543,4 +555,4 @@ def dual_ascent(inst, kind: str, *, seconds: float | None = None, work: int | No
         best[0] = _better(None, quick) or best[0]
     rest = None if iters is None else max(iters - asc.iterations, 0)
     stall = None if (deadline is not None or iters is not None) else 1e-6
-    return _ascend_more(d, asc, target, rest, deadline, on_step, stall)
+    return _ascend_more(d, asc, target, rest, deadline, on_step, stall, ceiling)
