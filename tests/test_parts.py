@@ -273,6 +273,25 @@ def test_a_failed_bound_solve_keeps_the_plan(city, monkeypatch):
     assert list(s["decomposition"]["failures"]) == ["part-1/bound"]
 
 
+def test_a_part_bound_above_its_own_plan_is_not_counted(city, monkeypatch):
+    # the plan version's plan is a plan of the bound version: a part bound above it can only
+    # be a numerical failure, so the merge reports that part's bound lost
+    import importlib
+    pipeline = importlib.import_module("optimizer.solve.pipeline")
+    real = pipeline.dual_ascent
+
+    def ascent(inst, kind, **kw):
+        a = real(inst, kind, **kw)
+        if inst.name.endswith("/part-1"):
+            a.bound = 1e30
+        return a
+    monkeypatch.setattr(pipeline, "dual_ascent", ascent)
+    s = solve_decomposed(city, "energy", max_cells=20, time_limit_s=60).summary
+    assert s["status"] == "feasible" and s["bound"] is None
+    assert list(s["decomposition"]["failures"]) == ["part-1/bound"]
+    assert "above its own plan" in s["bound_note"]
+
+
 def test_parts_with_wakeup_limit_and_unserved_penalty(tmp_path):
     # one exact part each: the parts' answer is the monolithic optimum, penalty included
     for extra in ("max_wakeups = 1", "unserved_penalty_kwh_per_mbps_h = 0.001"):
