@@ -43,9 +43,10 @@ WORK_DUAL_SHARE = 0.4
 # (tests' instances, tiny); shipped Milan (15,936) is far past where it stalls
 JOINT_BINARIES = 2000
 # an ascent without a plan (a split instance's part) aims at most this far above its best
-# bound, or at the status quo if that is closer: the status quo is far above (a 3,498-cell part of the 100,244-cell city, 300 iterations: bound
-# 4.35 GWh/yr aiming at the status quo, 11.7; 4.44 at 10 % above, 4.44 at 5 %, 4.41 at 30 %,
-# 4.43 aiming at a plan of 5.1; docs/performance.md)
+# bound, or at the status quo if that is closer: the status quo is far above (a 3,498-cell
+# part of the 100,244-cell city, 300 iterations: bound 4.35 GWh/yr aiming at the status quo,
+# 11.7; 4.44 at 10 % above, 4.44 at 5 %, 4.41 at 30 %, 4.43 aiming at a plan of 5.1;
+# docs/performance.md)
 TARGET_MARGIN = 0.1
 # seconds kept for the final pricing, tables and baselines, per 1,000 cells
 FINISH_SECONDS_PER_1000_CELLS = 1.5
@@ -388,8 +389,9 @@ def _ascend_more(d, asc, target, iterations, deadline, on_step, stall, ceiling=N
 
 
 def aim(upper: float, bound: float) -> float:
-    """The ascent's target (an estimate of the optimum): ``upper``, the best plan's
-    objective, but at most TARGET_MARGIN above the best ``bound`` so far."""
+    """An ascent's target (an estimate of the optimum) where no plan guides it (used by
+    :func:`dual_ascent`): ``upper``, a plan's objective, but at most TARGET_MARGIN above
+    the best ``bound`` so far."""
     if np.isfinite(bound) and bound > 0:
         return min(upper, (1.0 + TARGET_MARGIN) * bound)
     return upper
