@@ -708,10 +708,11 @@ def ascend(d: RadioDual, m: Multipliers | None = None, *, target, iterations: in
             break
         s = d.evaluate(m)
         it += 1
-        if out is not None and ceiling is not None and not (
-                s.value <= ceiling() + 1e-9 * max(1.0, abs(ceiling()))):
-            m, prev, theta, stall = out.best.copy(), None, theta / 2, 0
-            continue
+        if out is not None and ceiling is not None:
+            top = ceiling()
+            if not s.value <= top + 1e-9 * max(1.0, abs(top)):
+                m, prev, theta, stall = out.best.copy(), None, theta / 2, 0
+                continue
         if out is None:
             out = Ascent(bound=s.value, best=m.copy(), solution=s)
         total = (state.iterations if state is not None else 0) + it

@@ -42,8 +42,6 @@ def plan_part(instance: Instance, objective: str, options: dict, guide=None) -> 
     if guide is None or (options.get("solver") or instance.solver.solver) != "highs" \
             or not instance.has_radio or instance.has_datacentres:
         return solve_part(instance, objective, options)
-    from ..formulation import _check_locks
-    _check_locks(instance)
     opts = options_for(instance, time_limit_s=options.get("time_limit_s"),
                        mip_gap=options.get("mip_gap"), threads=options.get("threads"),
                        seed=options.get("seed"), solver=options.get("solver"))
