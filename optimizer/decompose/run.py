@@ -47,11 +47,17 @@ POLL_S = 0.25
 @dataclass(frozen=True)
 class Task:
     """``fn(*args, **kwargs)`` under ``name`` (unique within a run). ``fn`` must be a
-    module-level function importable on the workers; arguments and result plain data."""
+    module-level function importable on the workers; arguments and result plain data.
+    ``at_start``, if given, is called here as each attempt starts and its tuple replaces
+    ``args`` (arguments that depend on when the task runs: the time left)."""
     name: str
     fn: Callable[..., Any]
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
+    at_start: Callable[[], tuple] | None = field(default=None, compare=False, repr=False)
+
+    def start_args(self) -> tuple:
+        return self.args if self.at_start is None else self.at_start()
 
 
 @dataclass
@@ -211,7 +217,7 @@ def _result(name: str, attempts: int, o: dict) -> TaskResult:
 def _run_here(tasks, retries, finish) -> dict[str, float]:
     for t in tasks:
         for attempt in range(1, retries + 2):
-            o = _attempt(t.fn, t.args, t.kwargs, where="local")
+            o = _attempt(t.fn, t.start_args(), t.kwargs, where="local")
             if o["ok"]:
                 break
         if not o["ok"] and attempt > 1:
@@ -295,7 +301,7 @@ def _run_dask(tasks, workers, scheduler, retries, threads, verbose, memory_limit
             attempts[t.name] += 1
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=".*[Ll]arge graph")
-                fut = client.submit(_attempt, t.fn, t.args, t.kwargs, reset=reset,
+                fut = client.submit(_attempt, t.fn, t.start_args(), t.kwargs, reset=reset,
                                     key=f"{t.name}-{tag}-{attempts[t.name]}", pure=False)
             running[fut] = t
 
