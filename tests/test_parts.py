@@ -312,3 +312,40 @@ def test_parts_summary_has_the_monolithic_keys(tmp_path):
     mono = optimizer.solve(inst, strategy="monolithic").summary
     assert set(mono) - set(parts) == set()
     assert parts["baselines"]["status_quo"]["energy_kwh"] == pytest.approx(2 * 13607.2)
+
+
+def test_bisection_cuts_a_component_into_as_few_pieces_as_fit(tmp_path):
+    """A component of n cells cut at max_cells gives ceil(n / max_cells) pieces, none over
+    max_cells (halving until every piece fitted gave the next power of two: 4 for 3)."""
+    from optimizer.decompose.parts import _bisect, site_area_graph
+    import networkx as nx
+    inst = optimizer.load_instance(generate_city(tmp_path / "c", 60, hours=2, seed=3))
+    comp = max(nx.connected_components(site_area_graph(inst)), key=len)
+    per_site = inst.cells.groupby("site").size()
+    n = sum(int(per_site.get(s, 0)) for k, s in comp if k == "s")
+    for k in (3, 5):
+        cap = int(np.ceil(n / k)) + 2  # room for whole sites at the cuts
+        pieces = _bisect(inst, comp, per_site, cap)
+        own = [sum(int(per_site.get(s, 0)) for kind, s in p if kind == "s") for p in pieces]
+        assert len(pieces) == int(np.ceil(n / cap)) == k, own
+        assert max(own) <= cap and sum(own) == n
+        # every node of the component is in exactly one piece
+        assert sum(len(p) for p in pieces) == len(comp) and set().union(*pieces) == comp
+
+
+def test_parts_clock_gives_an_early_finish_to_the_next_job():
+    """Two workers, 100 s, jobs of work 10, 10, 10, 10: the first two get their share,
+    2 x 100 x 10 / 40 = 50 s each; when the first ends at once, the third gets what is free
+    (200 - 50 held by the second) over the work left (20): 150 x 10 / 20 = 75 s."""
+    from optimizer.decompose.solve import PartsClock
+    clock = PartsClock(100.0, 2, 40.0)
+    assert clock.start("a", 10) == pytest.approx(50.0, abs=0.5)
+    assert clock.start("b", 10) == pytest.approx(50.0, abs=0.5)
+    clock.done("a")
+    assert clock.start("c", 10) == pytest.approx(75.0, abs=0.5)
+    # a retry of c hands its old time back first: the same 75 s again, not less
+    assert clock.start("c", 10) == pytest.approx(75.0, abs=0.5)
+    # never beyond the parts' end
+    clock.done("b")
+    clock.done("c")
+    assert clock.start("d", 10) == pytest.approx(100.0, abs=0.5)
