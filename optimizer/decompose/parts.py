@@ -11,11 +11,11 @@ is independent of the radio under ``energy``.
 
 Clusters (``exact = False``): a component larger than ``max_cells`` is cut into clusters of
 at most ``max_cells`` cells by recursive coordinate bisection (``cut="bisect"``, the
-default): the sites are cut at the cell-weighted median of the wider of longitude and
-latitude, and each area joins the piece of its nearest site. ``cut="louvain"`` uses NetworkX
+default): ceil(cells / max_cells) pieces, the sites cut at cell-weighted quantiles of the
+wider of longitude and latitude, and each area joins the piece of its nearest site. ``cut="louvain"`` uses NetworkX
 Louvain communities (seeded) instead. On a generated 10,021-cell city at 1,500 cells per
-part, bisection took 1.8 s for 9 clusters holding 12,332 cells in all (boundary cells count
-in each cluster), Louvain 9.2 s for 8 clusters holding 13,201, the largest 2,155 cells;
+part, bisection (then by halving) took 1.8 s for 9 clusters holding 12,332 cells in all
+(boundary cells count in each cluster), Louvain 9.2 s for 8 clusters holding 13,201, the largest 2,155 cells;
 on the 100,244-cell city Louvain took 218 s. Each area belongs to one cluster; a cluster
 holds its areas and every cell that reaches one of them, so boundary cells appear in several
 clusters. Each cluster is solved twice:
@@ -255,8 +255,9 @@ def planar_xy(lat: np.ndarray, lon: np.ndarray, coslat: float | None = None) -> 
 
 
 def _bisect(inst: Instance, nodes: set, n_cells_site: pd.Series, max_cells: int) -> list[set]:
-    """Recursive coordinate bisection of a component's sites (cell-weighted medians on the
-    wider axis, longitude scaled by cos(latitude)); each area joins its nearest site's piece."""
+    """Recursive coordinate bisection of a component's sites into ceil(cells / max_cells)
+    pieces (cell-weighted quantiles on the wider axis, longitude scaled by cos(latitude));
+    each area joins its nearest site's piece."""
     from scipy.spatial import cKDTree
     sites = inst.sites.set_index("site")
     sid = np.array([x for k, x in nodes if k == "s"], dtype=object)
