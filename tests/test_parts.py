@@ -349,3 +349,28 @@ def test_parts_clock_gives_an_early_finish_to_the_next_job():
     clock.done("b")
     clock.done("c")
     assert clock.start("d", 10) == pytest.approx(100.0, abs=0.5)
+
+
+def test_jobs_run_here_share_the_time_limit(tmp_path, monkeypatch):
+    """Under carbon, instances/tiny's one radio part shares R1's renewables with the data
+    centres: its plan job and the joint bound job run one after the other in this process.
+    Each must end by the parts' end: PARTS_SHARE of the limit after the data centres' 10 %,
+    counted from the first job's start (each job had the whole of it, 17.1 s, before the
+    clock counted jobs run here as one worker; the second then ended past that end by the
+    first job's run time)."""
+    import time
+    from optimizer.decompose import solve as dsolve
+    inst = optimizer.load_instance(tiny_with_datacentres(tmp_path))
+    calls, real = [], dict(dsolve.ROLES)
+
+    def record(role):
+        def run(instance, objective, options):
+            calls.append((time.perf_counter(), options["time_limit_s"]))
+            return real[role](instance, objective, options)
+        return run
+    for role in real:
+        monkeypatch.setitem(dsolve.ROLES, role, record(role))
+    s = solve_decomposed(inst, "carbon", time_limit_s=20.0).summary
+    assert s["status"] == "feasible" and len(calls) == 2, calls
+    end = calls[0][0] + 0.9 * dsolve.PARTS_SHARE * 20.0
+    assert all(t + limit <= end + 1e-3 for t, limit in calls), (calls, end)

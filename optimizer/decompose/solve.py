@@ -231,12 +231,8 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
             cells *= 2
         if seconds_per_1000_cells is not None:
             tl = max(seconds_per_1000_cells * cells / 1000.0, 2.0)
-        elif budget is None:
-            tl = None
-        elif single:
-            tl = max(budget, 1.0)
         else:
-            tl = clock.start(name, max(cells, 50))
+            tl = None if clock is None else clock.start(name, max(cells, 50))
         extra = dict(common)
         if role in ("plan", "part"):  # the bound comes from the part's other version
             extra.update(baseline=baseline and sp.exact)
@@ -290,8 +286,8 @@ def solve_decomposed(inst: Instance, objective: str | None = None, *, max_cells:
         jobs.append(("joint", "bound", joint[1], joint[2]))
     jobs.sort(key=lambda j: -j[3])  # largest first: better packing on the workers
     say(f"{len(jobs)} part solves")
-    if budget is not None and not single:
-        clock = PartsClock(budget, W, cells_work)
+    if budget is not None:  # jobs run here one after another count as one worker
+        clock = PartsClock(budget, 1 if single else W, cells_work)
     for (name, role, _, _), (sol, err) in zip(jobs, _run(jobs, kind, opts, 1 if single else W,
                                                          scheduler, say, clock)):
         if err is not None:
